@@ -1,0 +1,177 @@
+//! The command line: arguments in, one validated run out, errors printed and turned
+//! into exit codes (0 success, 1 content or template error, 2 bad usage).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::error::{Error, Errors};
+use crate::output::{check_output_folder, Staging};
+use crate::render::Stats;
+use crate::scaffold;
+use crate::site::{Site, SiteOptions};
+
+/// piazza: Markdown guides and theses into a static site that is ready to be shared.
+#[derive(Debug, Parser)]
+#[command(name = "piazza", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the site into its output folder.
+    Build(BuildArgs),
+    /// Create a new guide, thesis or page with its front matter.
+    New {
+        /// What to create.
+        kind: NewKind,
+        /// Its title.
+        title: String,
+        /// The site folder.
+        #[arg(long, default_value = ".")]
+        site: PathBuf,
+    },
+    /// Create a new site from the starter.
+    Init {
+        /// The folder to create.
+        dir: PathBuf,
+        /// Language of the starter content and UI (en or it).
+        #[arg(long, default_value = "en")]
+        language: String,
+    },
+}
+
+/// Arguments of `piazza build`.
+#[derive(Debug, clap::Args)]
+struct BuildArgs {
+    /// The site folder.
+    #[arg(long, default_value = ".")]
+    site: PathBuf,
+    /// Output folder [default: SITE/public].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Override base_url from config.yaml (deploy previews).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Include pages marked `draft: true`.
+    #[arg(long)]
+    drafts: bool,
+    /// Replace an output folder even if it holds files piazza did not write.
+    #[arg(long)]
+    force: bool,
+    /// Print errors only.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum NewKind {
+    Guide,
+    Thesis,
+    Page,
+}
+
+/// Runs piazza with the process arguments and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let result = match cli.command {
+        Command::Build(args) => build_command(&args),
+        Command::New { kind, title, site } => {
+            let kind = match kind {
+                NewKind::Guide => scaffold::NewKind::Guide,
+                NewKind::Thesis => scaffold::NewKind::Thesis,
+                NewKind::Page => scaffold::NewKind::Page,
+            };
+            scaffold::new_content(&site, kind, &title).map(|path| {
+                println!("created {}", path.display());
+            })
+        }
+        Command::Init { dir, language } => scaffold::init(&dir, &language).map(|()| {
+            println!("created a new site in {}", dir.display());
+            println!("next: piazza build --site {}", dir.display());
+        }),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(errors) => {
+            report(&errors);
+            1
+        }
+    }
+}
+
+/// Prints errors to stderr, with a count when there are several.
+pub fn report(errors: &Errors) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{errors}");
+    if errors.0.len() > 1 {
+        let _ = writeln!(err, "{} errors; nothing was written.", errors.0.len());
+    } else {
+        let _ = writeln!(err, "nothing was written.");
+    }
+}
+
+/// Prints warnings to stderr.
+pub fn warn(warnings: &[Error]) {
+    let mut err = std::io::stderr().lock();
+    for w in warnings {
+        let _ = writeln!(err, "warning: {w}");
+    }
+}
+
+fn build_command(args: &BuildArgs) -> Result<(), Errors> {
+    let out = args.out.clone().unwrap_or_else(|| args.site.join("public"));
+    let options = SiteOptions {
+        drafts: args.drafts,
+        base_url: args.base_url.clone(),
+    };
+    let stats = build(&args.site, &out, &options, args.force, args.quiet)?;
+    if !args.quiet {
+        println!(
+            "built {} pages in {} sections ({} files) into {} in {} ms",
+            stats.pages,
+            stats.sections,
+            stats.files,
+            out.display(),
+            stats.millis
+        );
+    }
+    Ok(())
+}
+
+/// A full build of the site at `site` into `out`: all or nothing.
+pub fn build(
+    site: &Path,
+    out: &Path,
+    options: &SiteOptions,
+    force: bool,
+    quiet: bool,
+) -> Result<Stats, Errors> {
+    let start = std::time::Instant::now();
+    let loaded = Site::load(site, options)?;
+    if !quiet {
+        warn(&loaded.warnings);
+    }
+    check_output_folder(site, out, force)?;
+    let staging = Staging::new(out)?;
+    match loaded.render_all(&staging) {
+        Ok(mut stats) => {
+            staging.commit()?;
+            stats.millis = start.elapsed().as_millis();
+            Ok(stats)
+        }
+        Err(e) => {
+            staging.abandon();
+            Err(e)
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! `config.yaml`: read, checked and resolved into one [`Config`] before any work starts.
+//!
+//! Unknown keys are errors (a typo such as `titel:` must not pass silently), and every
+//! value is validated here so the rest of piazza can trust it.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{yaml_error, Error};
+
+/// The config file's name inside the site folder.
+pub const CONFIG_FILE: &str = "config.yaml";
+
+/// `config.yaml` exactly as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    title: String,
+    base_url: String,
+    #[serde(default)]
+    language: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    author: Option<Author>,
+    #[serde(default)]
+    theme: Option<String>,
+    #[serde(default)]
+    social: Social,
+    #[serde(default)]
+    share: Option<Vec<String>>,
+    #[serde(default)]
+    markdown: MarkdownOptions,
+    #[serde(default)]
+    paginate_by: Option<usize>,
+    #[serde(default)]
+    taxonomies: Option<Vec<String>>,
+    #[serde(default)]
+    theses_section: Option<String>,
+}
+
+/// An author: a bare name (`author: Anna`) or a name with a link.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Author {
+    /// `author: Anna Rossi`
+    Name(String),
+    /// `author: { name: Anna Rossi, url: https://... }`
+    Full(AuthorFull),
+}
+
+/// The long form of [`Author`].
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorFull {
+    /// Display name.
+    pub name: String,
+    /// Profile page.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl Author {
+    /// The display name.
+    pub fn name(&self) -> &str {
+        match self {
+            Author::Name(n) => n,
+            Author::Full(a) => &a.name,
+        }
+    }
+
+    /// The profile URL, when given.
+    pub fn url(&self) -> Option<&str> {
+        match self {
+            Author::Name(_) => None,
+            Author::Full(a) => a.url.as_deref(),
+        }
+    }
+}
+
+/// `social:` in config.yaml.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Social {
+    /// Fallback share image, site-relative (`/images/x.png`) or absolute.
+    #[serde(default)]
+    pub image: Option<String>,
+    /// Alt text of the fallback image.
+    #[serde(default)]
+    pub image_alt: Option<String>,
+    /// The site's X handle, `@name`.
+    #[serde(default)]
+    pub twitter_site: Option<String>,
+    /// Facebook app id, emitted as `fb:app_id`.
+    #[serde(default)]
+    pub facebook_app_id: Option<String>,
+}
+
+/// `markdown:` in config.yaml.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MarkdownOptions {
+    /// Curly quotes, dashes and ellipses.
+    pub smart_punctuation: bool,
+    /// Pass raw HTML in Markdown through (authors are trusted).
+    pub unsafe_html: bool,
+    /// Give headings ids and a link to themselves.
+    pub heading_anchors: bool,
+}
+
+impl Default for MarkdownOptions {
+    fn default() -> Self {
+        MarkdownOptions {
+            smart_punctuation: true,
+            unsafe_html: true,
+            heading_anchors: true,
+        }
+    }
+}
+
+/// A network the share bar links to, in the order the config lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Network {
+    /// Facebook's sharer.
+    Facebook,
+    /// X (formerly Twitter) web intent.
+    X,
+    /// LinkedIn share-offsite.
+    Linkedin,
+    /// WhatsApp's wa.me link.
+    Whatsapp,
+    /// Telegram's share URL.
+    Telegram,
+    /// A `mailto:` link.
+    Email,
+}
+
+impl Network {
+    /// The default share bar.
+    pub const DEFAULT: [Network; 5] = [
+        Network::Facebook,
+        Network::X,
+        Network::Linkedin,
+        Network::Whatsapp,
+        Network::Email,
+    ];
+
+    /// The key used in templates and i18n (`share_facebook`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Network::Facebook => "facebook",
+            Network::X => "x",
+            Network::Linkedin => "linkedin",
+            Network::Whatsapp => "whatsapp",
+            Network::Telegram => "telegram",
+            Network::Email => "email",
+        }
+    }
+
+    fn parse(name: &str) -> Result<Network, String> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "facebook" => Ok(Network::Facebook),
+            "x" | "twitter" => Ok(Network::X),
+            "linkedin" => Ok(Network::Linkedin),
+            "whatsapp" => Ok(Network::Whatsapp),
+            "telegram" => Ok(Network::Telegram),
+            "email" | "mail" => Ok(Network::Email),
+            "google+" | "googleplus" | "google_plus" | "google-plus" | "gplus" => Err(
+                "Google+ closed in April 2019 and its share links no longer work; remove it from `share:`".into(),
+            ),
+            other => Err(format!(
+                "unknown share network `{other}`; piazza knows facebook, x (or twitter), linkedin, whatsapp, telegram and email"
+            )),
+        }
+    }
+}
+
+/// The site's base URL, split so paths can be prefixed and made absolute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl {
+    /// Scheme and host, without a trailing slash: `https://example.org`.
+    pub origin: String,
+    /// Path prefix without a trailing slash, empty at the root: `/blog`.
+    pub prefix: String,
+}
+
+impl BaseUrl {
+    /// Parses an absolute http(s) URL, with or without a path prefix.
+    pub fn parse(url: &str) -> Result<BaseUrl, String> {
+        let url = url.trim();
+        let rest = url
+            .strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .ok_or_else(|| {
+                format!("`{url}` is not an absolute URL; write it as https://example.org")
+            })?;
+        if rest.contains(['?', '#', ' ', '"', '<', '>', '\\']) {
+            return Err(format!(
+                "`{url}` must be a plain address, without query, fragment or spaces"
+            ));
+        }
+        let (host, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        if host.is_empty() {
+            return Err(format!("`{url}` has no host name"));
+        }
+        let scheme_len = url.len() - rest.len();
+        Ok(BaseUrl {
+            origin: format!("{}{}", &url[..scheme_len], host),
+            prefix: path.trim_end_matches('/').to_string(),
+        })
+    }
+
+    /// A site path (`/guides/x/`) as the browser should request it (`/blog/guides/x/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.prefix, path)
+    }
+
+    /// A site path as an absolute URL (`https://host/blog/guides/x/`).
+    pub fn absolute(&self, path: &str) -> String {
+        format!("{}{}{}", self.origin, self.prefix, path)
+    }
+}
+
+/// The validated site configuration every other part of piazza works from.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The site folder.
+    pub root: PathBuf,
+    /// Site title.
+    pub title: String,
+    /// Where the site is deployed.
+    pub base_url: BaseUrl,
+    /// BCP 47 language code (`it`, `en`, `pt-BR`).
+    pub language: String,
+    /// Site description, for the home page.
+    pub description: Option<String>,
+    /// Default author.
+    pub author: Option<Author>,
+    /// Theme name.
+    pub theme: String,
+    /// Share metadata settings.
+    pub social: Social,
+    /// The share bar, in order.
+    pub share: Vec<Network>,
+    /// Markdown options.
+    pub markdown: MarkdownOptions,
+    /// Items per list page.
+    pub paginate_by: usize,
+    /// Whether tag pages are built.
+    pub tags: bool,
+    /// The content folder holding thesis pages.
+    pub theses_section: String,
+}
+
+impl Config {
+    /// Reads and validates `config.yaml` in `root`.
+    pub fn load(root: &Path) -> Result<Config, Error> {
+        let path = root.join(CONFIG_FILE);
+        let shown = PathBuf::from(CONFIG_FILE);
+        let bytes = std::fs::read(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::in_file(&shown, format!("no {CONFIG_FILE} in {}", root.display()))
+                    .hint("run piazza in a site folder, pass --site DIR, or create a site with `piazza init DIR`")
+            } else {
+                Error::io(&shown, &e)
+            }
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let (line, column) =
+                crate::content::position_of(e.as_bytes(), e.utf8_error().valid_up_to());
+            Error::in_file(&shown, "this file is not valid UTF-8")
+                .at(line, column)
+                .hint("save the file with UTF-8 encoding")
+        })?;
+        let raw: RawConfig = if text.trim().is_empty() {
+            return Err(Error::in_file(&shown, "the file is empty")
+                .hint("it needs at least `title:` and `base_url:`"));
+        } else {
+            serde_yaml::from_str(&text).map_err(|e| yaml_error(&shown, &e, 0))?
+        };
+        Config::resolve(root, raw).map_err(|(key, message)| {
+            let mut e = Error::in_file(&shown, message);
+            if let Some(line) = line_of_key(&text, key) {
+                e = e.at(line, 1);
+            }
+            e
+        })
+    }
+
+    fn resolve(root: &Path, raw: RawConfig) -> Result<Config, (&'static str, String)> {
+        if raw.title.trim().is_empty() {
+            return Err(("title", "`title` is empty".into()));
+        }
+        let base_url = BaseUrl::parse(&raw.base_url).map_err(|m| ("base_url", m))?;
+        let language = raw.language.unwrap_or_else(|| "en".into());
+        if !is_language_tag(&language) {
+            return Err((
+                "language",
+                format!("`{language}` is not a language code; use one like `it`, `en` or `pt-BR`"),
+            ));
+        }
+        let share = match raw.share {
+            None => Network::DEFAULT.to_vec(),
+            Some(names) => {
+                let mut networks = Vec::new();
+                for name in &names {
+                    let n = Network::parse(name).map_err(|m| ("share", m))?;
+                    if !networks.contains(&n) {
+                        networks.push(n);
+                    }
+                }
+                networks
+            }
+        };
+        let paginate_by = raw.paginate_by.unwrap_or(10);
+        if paginate_by == 0 {
+            return Err(("paginate_by", "`paginate_by` must be at least 1".into()));
+        }
+        let taxonomies = raw.taxonomies.unwrap_or_else(|| vec!["tags".into()]);
+        if let Some(other) = taxonomies.iter().find(|t| t.as_str() != "tags") {
+            return Err((
+                "taxonomies",
+                format!("unknown taxonomy `{other}`; piazza supports `tags`"),
+            ));
+        }
+        if let Some(handle) = &raw.social.twitter_site {
+            if !handle.starts_with('@') || handle.len() < 2 || handle.contains(char::is_whitespace)
+            {
+                return Err((
+                    "twitter_site",
+                    format!("`{handle}` is not an X handle; write it as \"@name\""),
+                ));
+            }
+        }
+        let theses_section = raw.theses_section.unwrap_or_else(|| "theses".into());
+        if theses_section.is_empty() || theses_section.contains(['/', '\\']) {
+            return Err((
+                "theses_section",
+                "`theses_section` must be the name of one folder under content/".into(),
+            ));
+        }
+        Ok(Config {
+            root: root.to_path_buf(),
+            title: raw.title,
+            base_url,
+            language,
+            description: raw.description,
+            author: raw.author,
+            theme: raw.theme.unwrap_or_else(|| "default".into()),
+            social: raw.social,
+            share,
+            markdown: raw.markdown,
+            paginate_by,
+            tags: !taxonomies.is_empty(),
+            theses_section,
+        })
+    }
+
+    /// The primary language subtag: `it` for `it-IT`.
+    pub fn lang_primary(&self) -> String {
+        self.language
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("en")
+            .to_ascii_lowercase()
+    }
+
+    /// The Open Graph locale: `it` -> `it_IT`, `pt-BR` -> `pt_BR`.
+    pub fn og_locale(&self) -> String {
+        let mut parts = self.language.split(['-', '_']);
+        let lang = parts.next().unwrap_or("en").to_ascii_lowercase();
+        if let Some(region) = parts.find(|p| p.len() == 2) {
+            return format!("{lang}_{}", region.to_ascii_uppercase());
+        }
+        let region = match lang.as_str() {
+            "en" => "US",
+            "ca" => "ES",
+            "cs" => "CZ",
+            "da" => "DK",
+            "el" => "GR",
+            "ja" => "JP",
+            "ko" => "KR",
+            "sv" => "SE",
+            "uk" => "UA",
+            "zh" => "CN",
+            other => return format!("{other}_{}", other.to_ascii_uppercase()),
+        };
+        format!("{lang}_{region}")
+    }
+}
+
+fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
+    first_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// The line where `key:` is first written, for errors found after parsing.
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.trim_start();
+            l.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_url_splits_prefix() {
+        let b = BaseUrl::parse("https://host.example/blog/").unwrap();
+        assert_eq!(b.origin, "https://host.example");
+        assert_eq!(b.prefix, "/blog");
+        assert_eq!(b.url("/guides/x/"), "/blog/guides/x/");
+        assert_eq!(b.absolute("/"), "https://host.example/blog/");
+        assert!(BaseUrl::parse("example.org").is_err());
+    }
+
+    #[test]
+    fn locales() {
+        let mut c = Config::resolve(
+            Path::new("."),
+            serde_yaml::from_str("title: t\nbase_url: https://e.org\nlanguage: it").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(c.og_locale(), "it_IT");
+        c.language = "pt-BR".into();
+        assert_eq!(c.og_locale(), "pt_BR");
+        c.language = "en".into();
+        assert_eq!(c.og_locale(), "en_US");
+    }
+
+    #[test]
+    fn google_plus_is_refused_with_reason() {
+        let err = Network::parse("google+").unwrap_err();
+        assert!(err.contains("2019"));
+        assert_eq!(Network::parse("Twitter"), Ok(Network::X));
+    }
+}

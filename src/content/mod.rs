@@ -1,0 +1,982 @@
+//! Content loading: the `content/` folder read into one index of pages and sections.
+//!
+//! Loading reads every Markdown file once, in parallel, keeping only metadata (front
+//! matter, URL, the theses and files the body refers to) and dropping the body: the
+//! renderer reads it again when it renders the page, so memory stays proportional to
+//! the metadata, not to the text of the whole site.
+
+pub mod date;
+pub mod frontmatter;
+pub mod slug;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::{Author, Config};
+use crate::error::{Error, Errors};
+use crate::markdown;
+use date::Date;
+use frontmatter::{PageFrontMatter, SectionFrontMatter, SortBy};
+pub use slug::slugify;
+
+/// What a page is, which decides its default template and its share metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PageKind {
+    /// An article in a section (og:type article, listed in the feed).
+    Guide,
+    /// A numbered principle in the theses section.
+    Thesis,
+    /// A standalone page at the top of content/ (about, contacts).
+    Page,
+}
+
+/// A file a page or section refers to from its text, found when loading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRef {
+    /// 1-based line in the source file.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// One page: its metadata, where it comes from and where it goes.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The Markdown file on disk.
+    pub source: PathBuf,
+    /// The file relative to content/, with `/` separators (`guides/x.md`): what `@/` links name.
+    pub rel: String,
+    /// The file as errors show it (`content/guides/x.md`).
+    pub shown: PathBuf,
+    /// Guide, thesis or standalone page.
+    pub kind: PageKind,
+    /// Index of the section the page belongs to.
+    pub section: usize,
+    /// Site path, `/guides/x/`, without the base URL's prefix.
+    pub path: String,
+    /// Title, plain text.
+    pub title: String,
+    /// Description as written.
+    pub description: Option<String>,
+    /// Description, or a summary taken from the text when there is none.
+    pub summary: String,
+    /// Publication date.
+    pub date: Option<Date>,
+    /// Last update.
+    pub updated: Option<Date>,
+    /// Author override.
+    pub author: Option<Author>,
+    /// Tags as written.
+    pub tags: Vec<String>,
+    /// `image:` as written.
+    pub image: Option<String>,
+    /// `image_alt:` as written.
+    pub image_alt: Option<String>,
+    /// Draft (only present in the index with `--drafts`).
+    pub draft: bool,
+    /// Thesis number.
+    pub number: Option<u32>,
+    /// Theses the page discusses, from `theses:` and from shortcodes, in first-cited order.
+    pub theses: Vec<u32>,
+    /// Template override.
+    pub template: Option<String>,
+    /// Old paths that redirect here, normalised to `/old/path/`.
+    pub aliases: Vec<String>,
+    /// 1-based line where the Markdown body starts.
+    pub body_line: usize,
+    /// For a page bundle (`x/index.md`), the bundle folder.
+    pub bundle: Option<PathBuf>,
+    /// The line of each front matter key.
+    pub key_lines: Vec<(String, usize)>,
+    /// Words in the body, for reading time.
+    pub words: usize,
+}
+
+impl Page {
+    /// The line of front matter key `key`, or the first line.
+    pub fn line_of(&self, key: &str) -> usize {
+        self.key_lines
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(1, |(_, l)| *l)
+    }
+
+    /// The date to sort and print by: `updated` never reorders a list, `date` does.
+    pub fn sort_date(&self) -> i64 {
+        self.date.map_or(i64::MIN, |d| d.sort_key())
+    }
+
+    /// The last time the page changed: `updated`, else `date`.
+    pub fn last_modified(&self) -> Option<Date> {
+        self.updated.or(self.date)
+    }
+}
+
+/// A folder of content/ with its list page; index 0 is content/ itself (the home page).
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Folder relative to content/ (`guides`), empty for the home page.
+    pub dir: String,
+    /// `_index.md` as errors show it, or the folder when there is none.
+    pub shown: PathBuf,
+    /// Whether `_index.md` exists.
+    pub has_index: bool,
+    /// Site path: `/` or `/guides/`.
+    pub path: String,
+    /// Title (from `_index.md`, else the folder name).
+    pub title: String,
+    /// Description as written.
+    pub description: Option<String>,
+    /// Order of the list.
+    pub sort: SortBy,
+    /// Items per list page.
+    pub paginate: usize,
+    /// Template override.
+    pub template: Option<String>,
+    /// Share image as written.
+    pub image: Option<String>,
+    /// Share image alt text.
+    pub image_alt: Option<String>,
+    /// The line of each front matter key.
+    pub key_lines: Vec<(String, usize)>,
+    /// Line where the intro text starts.
+    pub body_line: usize,
+    /// Whether the intro text is non-empty.
+    pub has_body: bool,
+    /// Parent section.
+    pub parent: Option<usize>,
+    /// Pages, in list order.
+    pub pages: Vec<usize>,
+    /// Child sections.
+    pub subsections: Vec<usize>,
+    /// Whether this is the theses section.
+    pub is_theses: bool,
+}
+
+impl Section {
+    /// The line of front matter key `key`, or the first line.
+    pub fn line_of(&self, key: &str) -> usize {
+        self.key_lines
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(1, |(_, l)| *l)
+    }
+}
+
+/// A tag with the pages that carry it, newest first.
+#[derive(Debug, Clone)]
+pub struct Tag {
+    /// The name as first written.
+    pub name: String,
+    /// URL slug.
+    pub slug: String,
+    /// Site path `/tags/slug/`.
+    pub path: String,
+    /// Pages, newest first.
+    pub pages: Vec<usize>,
+}
+
+/// A file that is copied to the output as it is.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    /// Where it is read from.
+    pub source: PathBuf,
+    /// Output path relative to the output folder, `/` separated (`guides/x/cover.jpg`).
+    pub out: String,
+}
+
+/// Where an `@/` link lands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A page, by index.
+    Page(usize),
+    /// A section, by index.
+    Section(usize),
+}
+
+/// Everything under content/, indexed.
+#[derive(Debug, Clone, Default)]
+pub struct Content {
+    /// All pages (drafts only with `--drafts`).
+    pub pages: Vec<Page>,
+    /// All sections; 0 is the home page.
+    pub sections: Vec<Section>,
+    /// Source path relative to content/ -> page or section.
+    pub by_source: HashMap<String, Target>,
+    /// Thesis number -> page.
+    pub theses: BTreeMap<u32, usize>,
+    /// For each page, the pages that cite it (non-empty only for theses), newest first.
+    pub cited_by: Vec<Vec<usize>>,
+    /// Tags, sorted by slug.
+    pub tags: Vec<Tag>,
+    /// Co-located files of page bundles and sections.
+    pub assets: Vec<Asset>,
+    /// Problems that do not stop the build.
+    pub warnings: Vec<Error>,
+}
+
+/// What loading needs besides the config.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LoadOptions {
+    /// Include drafts.
+    pub drafts: bool,
+}
+
+/// One Markdown file after reading, before it is placed in the index.
+enum Loaded {
+    Page(Box<Page>, Vec<(u32, SourceRef)>, Vec<(String, SourceRef)>),
+    Section(Box<Section>, Vec<(String, SourceRef)>),
+    Draft(String),
+}
+
+impl Content {
+    /// Reads content/ under `config.root`.
+    pub fn load(config: &Config, options: LoadOptions) -> Result<Content, Errors> {
+        let content_dir = config.root.join("content");
+        if !content_dir.is_dir() {
+            return Err(Error::in_file("content", "the site has no content/ folder")
+                .hint("create content/_index.md for the home page and content/guides/ for guides")
+                .into());
+        }
+        let mut errors = Errors::default();
+        let mut warnings = Vec::new();
+        let files = walk(&config.root, &content_dir, &mut warnings, &mut errors);
+
+        let bundles: Vec<&str> = files
+            .iter()
+            .filter_map(|f| {
+                f.strip_suffix("index.md")
+                    .filter(|d| d.is_empty() || d.ends_with('/'))
+            })
+            .filter(|d| !d.is_empty())
+            .collect();
+        let bundle_of = |rel: &str| -> Option<&str> {
+            bundles
+                .iter()
+                .copied()
+                .filter(|b| rel.starts_with(b) && rel.len() > b.len())
+                .max_by_key(|b| b.len())
+        };
+
+        let mut section_dirs: BTreeMap<String, ()> = BTreeMap::new();
+        section_dirs.insert(String::new(), ());
+        let mut markdown_files = Vec::new();
+        let mut assets = Vec::new();
+        for rel in &files {
+            let is_md = rel.ends_with(".md");
+            match bundle_of(rel) {
+                Some(b) if rel.as_str() != format!("{b}index.md") => assets.push(rel.clone()),
+                Some(b) => {
+                    markdown_files.push(rel.clone());
+                    let parent = parent_dir(b.trim_end_matches('/'));
+                    add_section_dirs(&mut section_dirs, parent);
+                }
+                None if is_md => {
+                    markdown_files.push(rel.clone());
+                    add_section_dirs(&mut section_dirs, parent_dir(rel));
+                }
+                None => assets.push(rel.clone()),
+            }
+        }
+        let mut sections: Vec<Section> = section_dirs
+            .keys()
+            .map(|dir| default_section(config, dir))
+            .collect();
+        let section_index: HashMap<String, usize> = sections
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.dir.clone(), i))
+            .collect();
+        for i in 1..sections.len() {
+            let mut parent = parent_dir(&sections[i].dir).to_string();
+            loop {
+                if let Some(&p) = section_index.get(&parent) {
+                    sections[i].parent = Some(p);
+                    sections[p].subsections.push(i);
+                    break;
+                }
+                parent = parent_dir(&parent).to_string();
+            }
+        }
+
+        let loaded: Vec<Result<Loaded, Error>> = markdown_files
+            .par_iter()
+            .map(|rel| {
+                let section_dir = match bundle_of(rel) {
+                    Some(b) => parent_dir(b.trim_end_matches('/')),
+                    None => parent_dir(rel),
+                };
+                let section = section_index.get(section_dir).copied().unwrap_or(0);
+                load_file(options, &content_dir, rel, &sections[section], section)
+            })
+            .collect();
+
+        let mut content = Content {
+            sections,
+            ..Content::default()
+        };
+        let mut drafts = Vec::new();
+        let mut thesis_refs = Vec::new();
+        let mut links = Vec::new();
+        for item in loaded {
+            match item {
+                Err(e) => errors.push(e),
+                Ok(Loaded::Draft(rel)) => drafts.push(rel),
+                Ok(Loaded::Section(section, section_links)) => {
+                    let i = section_index[&section.dir];
+                    let keep = std::mem::take(&mut content.sections[i].subsections);
+                    let parent = content.sections[i].parent;
+                    content.sections[i] = Section {
+                        subsections: keep,
+                        parent,
+                        ..*section
+                    };
+                    let rel = index_rel(&content.sections[i].dir);
+                    content.by_source.insert(rel, Target::Section(i));
+                    links.extend(section_links.into_iter().map(|l| (Target::Section(i), l)));
+                }
+                Ok(Loaded::Page(page, refs, page_links)) => {
+                    let i = content.pages.len();
+                    content.by_source.insert(page.rel.clone(), Target::Page(i));
+                    thesis_refs.extend(refs.into_iter().map(|r| (i, r)));
+                    links.extend(page_links.into_iter().map(|l| (Target::Page(i), l)));
+                    content.pages.push(*page);
+                }
+            }
+        }
+        content.assets = assets
+            .into_iter()
+            .map(|rel| Asset {
+                source: content_dir.join(&rel),
+                out: asset_out_path(&content, &rel, bundle_of(&rel)),
+            })
+            .collect();
+        content.warnings = warnings;
+
+        content.check_urls(&mut errors);
+        content.index_theses(config, &thesis_refs, &mut errors);
+        content.check_links(&links, &drafts, &mut errors);
+        content.sort_sections();
+        if config.tags {
+            content.index_tags();
+        }
+        errors.into_result().map(|()| content)
+    }
+
+    /// Places every page, section and alias on its URL and reports two owners of one URL.
+    fn check_urls(&self, errors: &mut Errors) {
+        let mut seen: HashMap<&str, &Path> = HashMap::new();
+        let sections = self
+            .sections
+            .iter()
+            .map(|s| (s.path.as_str(), s.shown.as_path(), 1));
+        let pages = self
+            .pages
+            .iter()
+            .map(|p| (p.path.as_str(), p.shown.as_path(), p.line_of("slug")));
+        let aliases = self.pages.iter().flat_map(|p| {
+            let line = p.line_of("aliases");
+            p.aliases
+                .iter()
+                .map(move |a| (a.as_str(), p.shown.as_path(), line))
+        });
+        for (path, who, line) in sections.chain(pages).chain(aliases) {
+            match seen.get(path) {
+                Some(other) => errors.push(
+                    Error::in_file(
+                        who,
+                        format!("the URL {path} is already taken by {}", other.display()),
+                    )
+                    .at_line(line)
+                    .hint("two files cannot publish to one URL: give one a different `slug:`, file name or alias"),
+                ),
+                None => {
+                    seen.insert(path, who);
+                }
+            }
+        }
+    }
+
+    /// Numbers the theses, checks every citation and records who cites each thesis.
+    fn index_theses(
+        &mut self,
+        config: &Config,
+        refs: &[(usize, (u32, SourceRef))],
+        errors: &mut Errors,
+    ) {
+        for (i, p) in self.pages.iter().enumerate() {
+            match (p.kind, p.number) {
+                (PageKind::Thesis, Some(n)) => {
+                    if let Some(&other) = self.theses.get(&n) {
+                        errors.push(
+                            Error::in_file(
+                                &p.shown,
+                                format!(
+                                    "thesis number {n} is already used by {}",
+                                    self.pages[other].shown.display()
+                                ),
+                            )
+                            .at_line(p.line_of("number"))
+                            .hint("every thesis needs its own number"),
+                        );
+                    } else {
+                        self.theses.insert(n, i);
+                    }
+                }
+                (PageKind::Thesis, None) => errors.push(
+                    Error::in_file(&p.shown, "this thesis has no `number:`")
+                        .at_line(1)
+                        .hint("add `number: N` to the front matter; theses are cited by number"),
+                ),
+                (_, Some(_)) => errors.push(
+                    Error::in_file(&p.shown, "`number:` is only for thesis pages")
+                        .at_line(p.line_of("number"))
+                        .hint(format!(
+                            "move the page into content/{}/ or remove `number:`",
+                            config.theses_section
+                        )),
+                ),
+                _ => {}
+            }
+        }
+        let mut cited_by = vec![Vec::new(); self.pages.len()];
+        for (i, p) in self.pages.iter().enumerate() {
+            for &n in &p.theses {
+                match self.theses.get(&n) {
+                    Some(&t) if t != i => cited_by[t].push(i),
+                    Some(_) => {}
+                    None => {
+                        let at = refs
+                            .iter()
+                            .find(|(page, (num, _))| *page == i && *num == n)
+                            .map(|(_, (_, r))| (r.line, r.column))
+                            .unwrap_or((p.line_of("theses"), 1));
+                        errors.push(
+                            Error::in_file(&p.shown, format!("there is no thesis number {n}"))
+                                .at(at.0, at.1)
+                                .hint(self.known_theses_hint(config)),
+                        );
+                    }
+                }
+            }
+        }
+        for list in &mut cited_by {
+            list.sort_by_key(|&i| (std::cmp::Reverse(self.pages[i].sort_date()), i));
+        }
+        self.cited_by = cited_by;
+    }
+
+    fn known_theses_hint(&self, config: &Config) -> String {
+        if self.theses.is_empty() {
+            return format!(
+                "there are no theses yet; add one in content/{}/ with `number: 1`",
+                config.theses_section
+            );
+        }
+        let numbers: Vec<String> = self.theses.keys().map(|n| n.to_string()).collect();
+        format!("the theses are numbered {}", numbers.join(", "))
+    }
+
+    /// Checks that every `@/` link names a file that is published.
+    fn check_links(
+        &self,
+        links: &[(Target, (String, SourceRef))],
+        drafts: &[String],
+        errors: &mut Errors,
+    ) {
+        for (from, (target, at)) in links {
+            let file = target.split('#').next().unwrap_or_default();
+            if self.by_source.contains_key(file) {
+                continue;
+            }
+            let shown = match *from {
+                Target::Page(i) => &self.pages[i].shown,
+                Target::Section(i) => &self.sections[i].shown,
+            };
+            let hint = if drafts.iter().any(|d| d == file) {
+                "that page is a draft: publish it (remove `draft: true`), build with --drafts, or remove the link".to_string()
+            } else {
+                "the path is relative to content/, e.g. @/guides/my-guide.md; check the spelling"
+                    .to_string()
+            };
+            errors.push(
+                Error::in_file(
+                    shown,
+                    format!("the link @/{target} points to no file in content/"),
+                )
+                .at(at.line, at.column)
+                .hint(hint),
+            );
+        }
+    }
+
+    /// Lists each section's pages in its order.
+    fn sort_sections(&mut self) {
+        for (i, p) in self.pages.iter().enumerate() {
+            self.sections[p.section].pages.push(i);
+        }
+        let pages = &self.pages;
+        for s in &mut self.sections {
+            let by_title = |&a: &usize, &b: &usize| {
+                pages[a]
+                    .title
+                    .to_lowercase()
+                    .cmp(&pages[b].title.to_lowercase())
+            };
+            match s.sort {
+                SortBy::Date => s.pages.sort_by(|&a, &b| {
+                    pages[b]
+                        .sort_date()
+                        .cmp(&pages[a].sort_date())
+                        .then_with(|| by_title(&a, &b))
+                }),
+                SortBy::Title => s.pages.sort_by(by_title),
+                SortBy::Number => s.pages.sort_by(|&a, &b| {
+                    pages[a]
+                        .number
+                        .cmp(&pages[b].number)
+                        .then_with(|| by_title(&a, &b))
+                }),
+            }
+        }
+    }
+
+    /// Groups pages by tag slug; "SEO" and "seo" are one tag, named as first written.
+    fn index_tags(&mut self) {
+        let mut by_slug: BTreeMap<String, Tag> = BTreeMap::new();
+        for (i, p) in self.pages.iter().enumerate() {
+            for name in &p.tags {
+                let slug = slugify(name);
+                let tag = by_slug.entry(slug.clone()).or_insert_with(|| Tag {
+                    name: name.clone(),
+                    path: format!("/tags/{slug}/"),
+                    slug,
+                    pages: Vec::new(),
+                });
+                if tag.pages.last() != Some(&i) {
+                    tag.pages.push(i);
+                }
+            }
+        }
+        let pages = &self.pages;
+        self.tags = by_slug
+            .into_values()
+            .map(|mut t| {
+                t.pages
+                    .sort_by_key(|&i| (std::cmp::Reverse(pages[i].sort_date()), i));
+                t
+            })
+            .collect();
+    }
+
+    /// The tag with this name, if any.
+    pub fn tag(&self, name: &str) -> Option<&Tag> {
+        let slug = slugify(name);
+        self.tags
+            .binary_search_by(|t| t.slug.cmp(&slug))
+            .ok()
+            .map(|i| &self.tags[i])
+    }
+
+    /// The site path of an `@/` link target (`guides/x.md#part`), if it exists.
+    pub fn resolve_link(&self, target: &str) -> Option<String> {
+        let (file, fragment) = match target.split_once('#') {
+            Some((f, frag)) => (f, Some(frag)),
+            None => (target, None),
+        };
+        let path = match self.by_source.get(file)? {
+            Target::Page(i) => &self.pages[*i].path,
+            Target::Section(i) => &self.sections[*i].path,
+        };
+        Some(match fragment {
+            Some(f) => format!("{path}#{f}"),
+            None => path.clone(),
+        })
+    }
+}
+
+/// Reads one Markdown file: a page, or a section's `_index.md`.
+fn load_file(
+    options: LoadOptions,
+    content_dir: &Path,
+    rel: &str,
+    section: &Section,
+    section_index: usize,
+) -> Result<Loaded, Error> {
+    let source = content_dir.join(rel);
+    let shown = Path::new("content").join(rel);
+    let text = read_utf8(&source, &shown)?;
+    let split = frontmatter::split(&text, &shown)?;
+    let key_lines = frontmatter::key_lines(&split);
+    let scan = markdown::scan(split.body, split.body_line);
+    if let Some(e) = scan.errors.into_iter().next() {
+        return Err(Error::in_file(&shown, e.message)
+            .at(e.line, e.column)
+            .hint(e.hint));
+    }
+    let file_name = rel.rsplit('/').next().unwrap_or(rel);
+    if file_name == "_index.md" {
+        let fm: SectionFrontMatter = frontmatter::parse(&split, &shown)?;
+        let mut s = section.clone();
+        s.shown = shown;
+        s.has_index = true;
+        if let Some(t) = fm.title {
+            s.title = t;
+        }
+        s.description = fm.description;
+        if let Some(sort) = fm.sort {
+            s.sort = sort;
+        }
+        if let Some(n) = fm.paginate {
+            if n == 0 {
+                return Err(Error::in_file(&s.shown, "`paginate` must be at least 1")
+                    .at_line(frontmatter::line_of(&key_lines, "paginate")));
+            }
+            s.paginate = n;
+        }
+        s.template = fm.template;
+        s.image = fm.image;
+        s.image_alt = fm.image_alt;
+        s.key_lines = key_lines;
+        s.body_line = split.body_line;
+        s.has_body = !split.body.trim().is_empty();
+        return Ok(Loaded::Section(Box::new(s), scan.links));
+    }
+
+    let fm: PageFrontMatter = frontmatter::parse(&split, &shown)?;
+    if fm.draft && !options.drafts {
+        return Ok(Loaded::Draft(rel.to_string()));
+    }
+    if fm.title.trim().is_empty() {
+        return Err(Error::in_file(&shown, "`title` is empty")
+            .at_line(frontmatter::line_of(&key_lines, "title"))
+            .hint("every page needs a title"));
+    }
+    let is_bundle = file_name == "index.md" && rel.contains('/');
+    let stem = if is_bundle {
+        let dir = parent_dir(rel);
+        dir.rsplit('/').next().unwrap_or(dir)
+    } else {
+        file_name.strip_suffix(".md").unwrap_or(file_name)
+    };
+    let slug = match &fm.slug {
+        Some(s) => {
+            let slug = slugify(s);
+            if slug.is_empty() {
+                return Err(Error::in_file(
+                    &shown,
+                    format!("the slug `{s}` has no letters or digits"),
+                )
+                .at_line(frontmatter::line_of(&key_lines, "slug")));
+            }
+            slug
+        }
+        None => {
+            let slug = slugify(stem);
+            if slug.is_empty() {
+                return Err(
+                    Error::in_file(&shown, "the file name gives an empty URL slug")
+                        .at(1, 1)
+                        .hint("rename the file with letters or digits, or add `slug:`"),
+                );
+            }
+            slug
+        }
+    };
+    let kind = if section_index == 0 {
+        PageKind::Page
+    } else if section.is_theses {
+        PageKind::Thesis
+    } else {
+        PageKind::Guide
+    };
+    let mut aliases = Vec::new();
+    for a in &fm.aliases {
+        match normalise_alias(a) {
+            Some(p) => aliases.push(p),
+            None => {
+                return Err(Error::in_file(
+                    &shown,
+                    format!("the alias `{a}` is not a path on this site"),
+                )
+                .at_line(frontmatter::line_of(&key_lines, "aliases"))
+                .hint("write aliases as site paths, e.g. /old/address/"))
+            }
+        }
+    }
+    let date = frontmatter::date(fm.date.as_deref(), "date", &key_lines, &shown)?;
+    let updated = frontmatter::date(fm.updated.as_deref(), "updated", &key_lines, &shown)?;
+    let number = fm
+        .number
+        .map(|n| frontmatter::thesis_number(n, "number", &key_lines, &shown))
+        .transpose()?;
+    let mut cited = Vec::with_capacity(fm.theses.len());
+    for &n in &fm.theses {
+        cited.push(frontmatter::thesis_number(n, "theses", &key_lines, &shown)?);
+    }
+    let mut theses: Vec<u32> = Vec::new();
+    for n in cited.into_iter().chain(scan.theses.iter().map(|(n, _)| *n)) {
+        if !theses.contains(&n) {
+            theses.push(n);
+        }
+    }
+    let summary = match &fm.description {
+        Some(d) => d.clone(),
+        None => markdown::summary(split.body, 160),
+    };
+    Ok(Loaded::Page(
+        Box::new(Page {
+            source,
+            rel: rel.to_string(),
+            shown,
+            kind,
+            section: section_index,
+            path: format!("{}{slug}/", section.path),
+            title: fm.title,
+            description: fm.description,
+            summary,
+            date,
+            updated,
+            author: fm.author,
+            tags: fm.tags,
+            image: fm.image,
+            image_alt: fm.image_alt,
+            draft: fm.draft,
+            number,
+            theses,
+            template: fm.template,
+            aliases,
+            body_line: split.body_line,
+            bundle: is_bundle.then(|| source_parent(&content_dir.join(rel))),
+            key_lines,
+            words: scan.words,
+        }),
+        scan.theses,
+        scan.links,
+    ))
+}
+
+fn source_parent(p: &Path) -> PathBuf {
+    p.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// `old/page` or `/old/page.html` -> `/old/page/` (or `/old/page.html`), refusing URLs elsewhere.
+fn normalise_alias(a: &str) -> Option<String> {
+    let a = a.trim();
+    if a.is_empty()
+        || a.contains("://")
+        || a.starts_with("//")
+        || a.contains(['?', '#', '\\', '"', '<', '>'])
+    {
+        return None;
+    }
+    let parts: Vec<&str> = a.split('/').filter(|s| !s.is_empty()).collect();
+    if parts.is_empty() || parts.iter().any(|s| *s == "." || *s == "..") {
+        return None;
+    }
+    let joined = parts.join("/");
+    Some(if joined.ends_with(".html") {
+        format!("/{joined}")
+    } else {
+        format!("/{joined}/")
+    })
+}
+
+/// The section a folder would have when it has no `_index.md`.
+fn default_section(config: &Config, dir: &str) -> Section {
+    let name = dir.rsplit('/').next().unwrap_or(dir);
+    let is_theses =
+        !dir.is_empty() && dir.split('/').next() == Some(config.theses_section.as_str());
+    let title = if dir.is_empty() {
+        config.title.clone()
+    } else {
+        let mut c = name.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+            .replace(['-', '_'], " ")
+    };
+    let path = if dir.is_empty() {
+        "/".to_string()
+    } else {
+        let slugs: Vec<String> = dir.split('/').map(slugify).collect();
+        format!("/{}/", slugs.join("/"))
+    };
+    Section {
+        dir: dir.to_string(),
+        shown: if dir.is_empty() {
+            PathBuf::from("content")
+        } else {
+            Path::new("content").join(dir)
+        },
+        has_index: false,
+        path,
+        title,
+        description: None,
+        sort: if is_theses {
+            SortBy::Number
+        } else {
+            SortBy::Date
+        },
+        paginate: config.paginate_by,
+        template: None,
+        image: None,
+        image_alt: None,
+        key_lines: Vec::new(),
+        body_line: 1,
+        has_body: false,
+        parent: None,
+        pages: Vec::new(),
+        subsections: Vec::new(),
+        is_theses,
+    }
+}
+
+fn index_rel(dir: &str) -> String {
+    if dir.is_empty() {
+        "_index.md".into()
+    } else {
+        format!("{dir}/_index.md")
+    }
+}
+
+fn add_section_dirs(dirs: &mut BTreeMap<String, ()>, dir: &str) {
+    let mut d = dir;
+    while !d.is_empty() {
+        dirs.insert(d.to_string(), ());
+        d = parent_dir(d);
+    }
+}
+
+/// `guides/x.md` -> `guides`; `x.md` -> ``.
+fn parent_dir(rel: &str) -> &str {
+    rel.rfind('/').map_or("", |i| &rel[..i])
+}
+
+/// Where a non-Markdown file under content/ lands in the output.
+fn asset_out_path(content: &Content, rel: &str, bundle: Option<&str>) -> String {
+    if let Some(b) = bundle {
+        let index = format!("{b}index.md");
+        if let Some(Target::Page(i)) = content.by_source.get(&index) {
+            let inner = &rel[b.len()..];
+            return format!("{}{inner}", &content.pages[*i].path[1..]);
+        }
+    }
+    let dir = parent_dir(rel);
+    let name = &rel[dir.len()..].trim_start_matches('/');
+    let section_path = content
+        .sections
+        .iter()
+        .find(|s| s.dir == dir)
+        .map_or_else(|| format!("/{dir}/"), |s| s.path.clone());
+    format!("{}{name}", &section_path[1..])
+}
+
+/// Reads a file that must be UTF-8, naming the line and column of the first bad byte.
+pub fn read_utf8(path: &Path, shown: &Path) -> Result<String, Error> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(shown, &e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let (line, column) = position_of(e.as_bytes(), e.utf8_error().valid_up_to());
+        Error::in_file(shown, "this file is not valid UTF-8")
+            .at(line, column)
+            .hint("save it with UTF-8 encoding (most editors have it under \"Save with encoding\")")
+    })
+}
+
+/// The 1-based line and column of byte `offset`.
+pub fn position_of(bytes: &[u8], offset: usize) -> (usize, usize) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (line, column)
+}
+
+/// Lists the files under `dir` relative to it (sorted, `/` separated), skipping hidden
+/// files and symbolic links that lead outside the site.
+pub fn walk(
+    site_root: &Path,
+    dir: &Path,
+    warnings: &mut Vec<Error>,
+    errors: &mut Errors,
+) -> Vec<String> {
+    let root = site_root
+        .canonicalize()
+        .unwrap_or_else(|_| site_root.to_path_buf());
+    let mut files = Vec::new();
+    let walker = walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| dir.to_path_buf());
+                errors.push(Error::in_file(
+                    shown_path(site_root, &path),
+                    format!("cannot read: {e}"),
+                ));
+                continue;
+            }
+        };
+        let path = entry.path();
+        let shown = shown_path(site_root, path);
+        if entry.path_is_symlink() {
+            match path.canonicalize() {
+                Ok(target) if target.starts_with(&root) && target.is_file() => {}
+                Ok(target) if target.starts_with(&root) => {
+                    warnings.push(
+                        Error::in_file(shown, "symbolic link to a folder, not followed")
+                            .hint("copy or move the folder here instead"),
+                    );
+                    continue;
+                }
+                Ok(_) => {
+                    warnings.push(
+                        Error::in_file(
+                            shown,
+                            "symbolic link that points outside the site, not followed",
+                        )
+                        .hint("piazza publishes only files inside the site folder"),
+                    );
+                    continue;
+                }
+                Err(_) => {
+                    warnings.push(Error::in_file(shown, "broken symbolic link, skipped"));
+                    continue;
+                }
+            }
+        } else if !entry.file_type().is_file() {
+            continue;
+        }
+        if let Ok(rel) = path.strip_prefix(dir) {
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            files.push(rel.join("/"));
+        }
+    }
+    files
+}
+
+/// A path as errors show it: relative to the site when inside it.
+pub fn shown_path(site_root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(site_root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
+}

@@ -1,0 +1,19 @@
+//! piazza: a static site generator for marketing guides and theses, made to be shared.
+//!
+//! Data flows one way: [`config`] and [`content`] load and check the site, [`site`]
+//! resolves it (theme, images, static files), [`render`] turns it into files through
+//! [`templates`], [`markdown`] and [`social`], and [`output`] writes them safely.
+//! [`cli`] is the thin layer that turns arguments into one of these runs.
+
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod image;
+pub mod markdown;
+pub mod output;
+pub mod render;
+pub mod scaffold;
+pub mod site;
+pub mod social;
+pub mod templates;

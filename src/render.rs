@@ -1,0 +1,1011 @@
+//! Rendering: every output of a site as an [`Item`], rendered in parallel and written
+//! as soon as it is made.
+//!
+//! Each item is rendered from the content index alone (plus, for a page, its own
+//! Markdown file), so work per item does not grow with the size of the site.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use minijinja::{context, Value};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::content::date::Date;
+use crate::content::{frontmatter, read_utf8, Content, Page, PageKind, Section};
+use crate::error::{Error, Errors};
+use crate::markdown::{self, Resolver};
+use crate::output::{xml_escape, Sink};
+use crate::site::{Site, Source};
+use crate::social::{self, ImageView, PageMeta, Schema};
+use crate::templates::{to_value, Strings};
+
+/// One file of the output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Item {
+    /// A page, by index.
+    Page(usize),
+    /// A section's list page (1-based page number); section 0 is the home page.
+    List(usize, usize),
+    /// `/tags/`.
+    TagIndex,
+    /// A tag's list page (1-based page number).
+    Tag(usize, usize),
+    /// `/404.html`.
+    NotFound,
+    /// A redirect from a page's alias (page, alias index).
+    Alias(usize, usize),
+    /// `/feed.xml`.
+    Feed,
+    /// `/sitemap.xml`.
+    Sitemap,
+    /// `/robots.txt`.
+    Robots,
+    /// A static or bundle file, by index.
+    File(usize),
+}
+
+/// What a build did.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stats {
+    /// Pages rendered (guides, theses, standalone pages).
+    pub pages: usize,
+    /// Sections.
+    pub sections: usize,
+    /// Files written or copied.
+    pub files: usize,
+    /// Wall time in milliseconds.
+    pub millis: u128,
+}
+
+/// The default template of a page: `guide.html`, `thesis.html` or `page.html`.
+pub fn page_template(p: &Page) -> String {
+    p.template.clone().unwrap_or_else(|| {
+        match p.kind {
+            PageKind::Guide => "guide.html",
+            PageKind::Thesis => "thesis.html",
+            PageKind::Page => "page.html",
+        }
+        .to_string()
+    })
+}
+
+/// The default template of a section: `index.html` for the home page, else `section.html`.
+pub fn section_template(s: &Section, index: usize) -> String {
+    s.template.clone().unwrap_or_else(|| {
+        if index == 0 {
+            "index.html"
+        } else {
+            "section.html"
+        }
+        .to_string()
+    })
+}
+
+/// A link in a list or menu.
+#[derive(Debug, Clone, Serialize)]
+pub struct Link {
+    /// Text.
+    pub title: String,
+    /// URL with the base path.
+    pub url: String,
+}
+
+/// A date in the forms templates need.
+#[derive(Debug, Clone, Serialize)]
+pub struct DateView {
+    /// `2026-03-01`.
+    pub iso: String,
+    /// RFC 3339 for `<time datetime>`.
+    pub datetime: String,
+    /// Spelled out in the site language.
+    pub display: String,
+}
+
+impl DateView {
+    fn new(d: &Date, strings: &Strings) -> DateView {
+        DateView {
+            iso: d.iso_date(),
+            datetime: d.rfc3339(),
+            display: strings.date(d),
+        }
+    }
+}
+
+/// A thesis as guides cite it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThesisRef {
+    /// Number.
+    pub number: u32,
+    /// The thesis itself (its title).
+    pub title: String,
+    /// URL with the base path.
+    pub url: String,
+    /// Absolute URL.
+    pub permalink: String,
+    /// Its description or summary.
+    pub summary: String,
+}
+
+/// A page as lists show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Card {
+    /// Guide, thesis or page.
+    pub kind: PageKind,
+    /// Title.
+    pub title: String,
+    /// URL with the base path.
+    pub url: String,
+    /// Description or summary.
+    pub summary: String,
+    /// Publication date.
+    pub date: Option<DateView>,
+    /// Thesis number.
+    pub number: Option<u32>,
+    /// Share image.
+    pub image: Option<ImageView>,
+    /// Tags.
+    pub tags: Vec<Link>,
+    /// Minutes to read.
+    pub reading_time: usize,
+}
+
+/// The site, as the `site` template global.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    title: String,
+    description: Option<String>,
+    language: String,
+    lang: String,
+    url: String,
+    permalink: String,
+    feed_url: String,
+    author: Option<Link>,
+    nav: Vec<Link>,
+    theses_url: Option<String>,
+    tags_url: Option<String>,
+    data: BTreeMap<String, serde_yaml::Value>,
+}
+
+impl SiteView {
+    /// The global view of a site.
+    pub fn new(
+        config: &Config,
+        content: &Content,
+        _strings: &Strings,
+        data: BTreeMap<String, serde_yaml::Value>,
+    ) -> SiteView {
+        let b = &config.base_url;
+        let mut nav: Vec<Link> = content.sections[0]
+            .subsections
+            .iter()
+            .map(|&i| &content.sections[i])
+            .map(|s| Link {
+                title: s.title.clone(),
+                url: b.url(&s.path),
+            })
+            .collect();
+        let mut pages: Vec<&Page> = content.sections[0]
+            .pages
+            .iter()
+            .map(|&i| &content.pages[i])
+            .collect();
+        pages.sort_by(|a, b| a.title.cmp(&b.title));
+        nav.extend(pages.iter().map(|p| Link {
+            title: p.title.clone(),
+            url: b.url(&p.path),
+        }));
+        SiteView {
+            title: config.title.clone(),
+            description: config.description.clone(),
+            language: config.language.clone(),
+            lang: config.lang_primary(),
+            url: b.url("/"),
+            permalink: b.absolute("/"),
+            feed_url: b.url("/feed.xml"),
+            author: config.author.as_ref().map(|a| Link {
+                title: a.name().to_string(),
+                url: a.url().unwrap_or_default().to_string(),
+            }),
+            nav,
+            theses_url: content
+                .sections
+                .iter()
+                .find(|s| s.is_theses && s.dir == config.theses_section)
+                .map(|s| b.url(&s.path)),
+            tags_url: (config.tags && !content.tags.is_empty()).then(|| b.url("/tags/")),
+            data,
+        }
+    }
+}
+
+/// Pagination of a list.
+#[derive(Debug, Clone, Serialize)]
+struct Paginator {
+    pages: Vec<Card>,
+    current: usize,
+    total: usize,
+    prev: Option<String>,
+    next: Option<String>,
+    first: String,
+    last: String,
+    label: String,
+}
+
+/// The page being rendered, with everything its template may show.
+#[derive(Debug, Serialize)]
+struct PageView<'a> {
+    kind: PageKind,
+    title: &'a str,
+    description: Option<&'a str>,
+    summary: &'a str,
+    url: String,
+    permalink: String,
+    date: Option<DateView>,
+    updated: Option<DateView>,
+    author: Option<Link>,
+    tags: Vec<Link>,
+    image: Option<&'a ImageView>,
+    number: Option<u32>,
+    content: Value,
+    reading_time: usize,
+    theses: Vec<ThesisRef>,
+    cited_by: Vec<Card>,
+    related: Vec<Card>,
+    section: Link,
+    prev: Option<Link>,
+    next: Option<Link>,
+    breadcrumbs: Vec<Link>,
+    share: BTreeMap<&'static str, String>,
+    share_links: Vec<social::ShareLink>,
+    og: &'a [social::Meta],
+    draft: bool,
+}
+
+impl Site {
+    /// Every output of the site, in a stable order.
+    pub fn items(&self) -> Vec<Item> {
+        let c = &self.content;
+        let mut items: Vec<Item> = (0..c.pages.len()).map(Item::Page).collect();
+        for (i, s) in c.sections.iter().enumerate() {
+            let count = if i == 0 {
+                1
+            } else {
+                page_count(s.pages.len(), s.paginate)
+            };
+            items.extend((1..=count).map(|n| Item::List(i, n)));
+        }
+        if self.config.tags && !c.tags.is_empty() {
+            items.push(Item::TagIndex);
+            for (i, t) in c.tags.iter().enumerate() {
+                let count = page_count(t.pages.len(), self.config.paginate_by);
+                items.extend((1..=count).map(|n| Item::Tag(i, n)));
+            }
+        }
+        for (i, p) in c.pages.iter().enumerate() {
+            items.extend((0..p.aliases.len()).map(|a| Item::Alias(i, a)));
+        }
+        items.extend([Item::NotFound, Item::Feed, Item::Sitemap]);
+        if !self.files.iter().any(|f| f.out == "robots.txt") {
+            items.push(Item::Robots);
+        }
+        items.extend((0..self.files.len()).map(Item::File));
+        items
+    }
+
+    /// Where an item is written, relative to the output folder.
+    pub fn out_path(&self, item: Item) -> String {
+        let c = &self.content;
+        let dir_index = |path: &str| format!("{}index.html", &path[1..]);
+        match item {
+            Item::Page(i) => dir_index(&c.pages[i].path),
+            Item::List(s, n) => dir_index(&list_path(&c.sections[s].path, n)),
+            Item::TagIndex => "tags/index.html".into(),
+            Item::Tag(t, n) => dir_index(&list_path(&c.tags[t].path, n)),
+            Item::NotFound => "404.html".into(),
+            Item::Alias(p, a) => {
+                let alias = &c.pages[p].aliases[a];
+                if alias.ends_with(".html") {
+                    alias[1..].to_string()
+                } else {
+                    dir_index(alias)
+                }
+            }
+            Item::Feed => "feed.xml".into(),
+            Item::Sitemap => "sitemap.xml".into(),
+            Item::Robots => "robots.txt".into(),
+            Item::File(f) => self.files[f].out.clone(),
+        }
+    }
+
+    /// Renders and writes every item in parallel; all errors are collected.
+    pub fn render_all(&self, sink: &dyn Sink) -> Result<Stats, Errors> {
+        let start = Instant::now();
+        let items = self.items();
+        let errors: Vec<Error> = items
+            .par_iter()
+            .filter_map(|&item| self.write_item(item, sink).err())
+            .collect();
+        Errors(errors).into_result()?;
+        Ok(Stats {
+            pages: self.content.pages.len(),
+            sections: self.content.sections.len(),
+            files: items.len(),
+            millis: start.elapsed().as_millis(),
+        })
+    }
+
+    /// Renders one item and hands it to the sink.
+    pub fn write_item(&self, item: Item, sink: &dyn Sink) -> Result<(), Error> {
+        let rel = self.out_path(item);
+        if let Item::File(f) = item {
+            return match &self.files[f].source {
+                Source::File(path) => sink.copy(&rel, path),
+                Source::Bytes(b) => sink.write(&rel, b),
+            };
+        }
+        let bytes = self.render_item(item)?;
+        sink.write(&rel, bytes.as_bytes())
+    }
+
+    /// Renders one generated item (not a copied file) to text.
+    pub fn render_item(&self, item: Item) -> Result<String, Error> {
+        match item {
+            Item::Page(i) => self.render_page(i),
+            Item::List(s, n) => self.render_list(s, n),
+            Item::TagIndex => self.render_tag_index(),
+            Item::Tag(t, n) => self.render_tag(t, n),
+            Item::NotFound => self.render_not_found(),
+            Item::Alias(p, a) => self.render_alias(p, a),
+            Item::Feed => Ok(self.feed()),
+            Item::Sitemap => Ok(self.sitemap()),
+            Item::Robots => Ok(format!(
+                "User-agent: *\nAllow: /\n\nSitemap: {}\n",
+                self.config.base_url.absolute("/sitemap.xml")
+            )),
+            Item::File(f) => Err(Error::new(format!(
+                "{} is copied, not rendered",
+                self.files[f].out
+            ))),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        self.config.base_url.url(path)
+    }
+
+    fn abs(&self, path: &str) -> String {
+        self.config.base_url.absolute(path)
+    }
+
+    fn date_view(&self, d: Option<Date>) -> Option<DateView> {
+        d.map(|d| DateView::new(&d, &self.strings))
+    }
+
+    fn tag_links(&self, tags: &[String]) -> Vec<Link> {
+        tags.iter()
+            .filter_map(|t| self.content.tag(t))
+            .map(|t| Link {
+                title: t.name.clone(),
+                url: self.url(&t.path),
+            })
+            .collect()
+    }
+
+    /// A page as a list shows it.
+    pub fn card(&self, i: usize) -> Card {
+        let p = &self.content.pages[i];
+        Card {
+            kind: p.kind,
+            title: p.title.clone(),
+            url: self.url(&p.path),
+            summary: p.summary.clone(),
+            date: self.date_view(p.date),
+            number: p.number,
+            image: self.page_images[i].clone(),
+            tags: self.tag_links(&p.tags),
+            reading_time: reading_time(p.words),
+        }
+    }
+
+    /// Breadcrumbs from the home page to section `s`, as (name, site path).
+    fn trail(&self, s: usize) -> Vec<(String, String)> {
+        let mut trail = Vec::new();
+        let mut cur = Some(s);
+        while let Some(i) = cur {
+            let sec = &self.content.sections[i];
+            let name = if i == 0 {
+                self.strings.text("home")
+            } else {
+                sec.title.clone()
+            };
+            trail.push((name, sec.path.clone()));
+            cur = sec.parent;
+        }
+        trail.reverse();
+        trail
+    }
+
+    fn render_page(&self, i: usize) -> Result<String, Error> {
+        let c = &self.content;
+        let p = &c.pages[i];
+        let text = read_utf8(&p.source, &p.shown)?;
+        let split = frontmatter::split(&text, &p.shown)?;
+        let html = markdown::render(
+            split.body,
+            split.body_line,
+            &self.markdown,
+            self.config.markdown,
+            self,
+        )
+        .map_err(|errs| {
+            let e = &errs[0];
+            Error::in_file(&p.shown, e.message.clone())
+                .at(e.line, e.column)
+                .hint(e.hint.clone())
+        })?;
+        let section = &c.sections[p.section];
+        let permalink = self.abs(&p.path);
+        let mut trail = self.trail(p.section);
+        trail.push((p.title.clone(), p.path.clone()));
+        let crumbs_abs: Vec<(String, String)> = trail
+            .iter()
+            .map(|(n, path)| (n.clone(), self.abs(path)))
+            .collect();
+        let author = p.author.as_ref().or(self.config.author.as_ref());
+        let image = self.page_images[i].as_ref();
+        let description = p.summary.as_str();
+        let head = social::head(
+            &self.config,
+            &PageMeta {
+                title: &p.title,
+                description,
+                url: &permalink,
+                schema: match p.kind {
+                    PageKind::Guide => Schema::BlogPosting,
+                    PageKind::Thesis => Schema::Thesis,
+                    PageKind::Page => Schema::WebPage,
+                },
+                image,
+                published: p.date,
+                modified: p.updated,
+                author,
+                tags: &p.tags,
+                section: (p.section != 0).then_some(section.title.as_str()),
+                number: p.number,
+                breadcrumbs: &crumbs_abs,
+            },
+            self.default_image.as_ref(),
+        );
+        let share_links = if p.kind == PageKind::Page {
+            Vec::new()
+        } else {
+            let text = match p.number {
+                Some(n) => format!("{} {n}: {}", self.strings.text("thesis"), p.title),
+                None => p.title.clone(),
+            };
+            social::share_links(&self.config, &self.strings, &permalink, &text)
+        };
+        let position = section.pages.iter().position(|&x| x == i);
+        let neighbour = |pos: Option<usize>| {
+            pos.and_then(|j| section.pages.get(j)).map(|&j| Link {
+                title: c.pages[j].title.clone(),
+                url: self.url(&c.pages[j].path),
+            })
+        };
+        let view = PageView {
+            kind: p.kind,
+            title: &p.title,
+            description: p.description.as_deref(),
+            summary: &p.summary,
+            url: self.url(&p.path),
+            permalink: permalink.clone(),
+            date: self.date_view(p.date),
+            updated: self.date_view(p.updated),
+            author: author.map(|a| Link {
+                title: a.name().to_string(),
+                url: a.url().unwrap_or_default().to_string(),
+            }),
+            tags: self.tag_links(&p.tags),
+            image,
+            number: p.number,
+            content: Value::from_safe_string(html),
+            reading_time: reading_time(p.words),
+            theses: p
+                .theses
+                .iter()
+                .filter_map(|n| c.theses.get(n).map(|&t| (n, t)))
+                .map(|(&n, t)| ThesisRef {
+                    number: n,
+                    title: c.pages[t].title.clone(),
+                    url: self.url(&c.pages[t].path),
+                    permalink: self.abs(&c.pages[t].path),
+                    summary: c.pages[t].summary.clone(),
+                })
+                .collect(),
+            cited_by: c.cited_by[i].iter().map(|&j| self.card(j)).collect(),
+            related: self.related(i).into_iter().map(|j| self.card(j)).collect(),
+            section: Link {
+                title: section.title.clone(),
+                url: self.url(&section.path),
+            },
+            prev: neighbour(position.and_then(|x| x.checked_sub(1))),
+            next: neighbour(position.map(|x| x + 1)),
+            breadcrumbs: trail
+                .iter()
+                .map(|(n, path)| Link {
+                    title: n.clone(),
+                    url: self.url(path),
+                })
+                .collect(),
+            share: share_links
+                .iter()
+                .map(|l| (l.network, l.url.clone()))
+                .collect(),
+            share_links,
+            og: &head.meta,
+            draft: p.draft,
+        };
+        self.templates.render(
+            &page_template(p),
+            context! { page => to_value(&view), head => to_value(&head) },
+        )
+    }
+
+    /// Up to three other guides that share the most tags with page `i`, taken from the
+    /// pages next to it in each tag's list, so the cost does not grow with the site.
+    fn related(&self, i: usize) -> Vec<usize> {
+        let c = &self.content;
+        let p = &c.pages[i];
+        if p.kind != PageKind::Guide {
+            return Vec::new();
+        }
+        let mut score: BTreeMap<usize, usize> = BTreeMap::new();
+        for name in &p.tags {
+            let Some(tag) = c.tag(name) else { continue };
+            let key = |j: &usize| (std::cmp::Reverse(c.pages[*j].sort_date()), *j);
+            let pos = tag.pages.binary_search_by_key(&key(&i), key).unwrap_or(0);
+            let lo = pos.saturating_sub(3);
+            let hi = (pos + 4).min(tag.pages.len());
+            for &j in &tag.pages[lo..hi] {
+                if j != i && c.pages[j].kind == PageKind::Guide {
+                    *score.entry(j).or_default() += 1;
+                }
+            }
+        }
+        let mut ranked: Vec<(usize, usize)> = score.into_iter().collect();
+        ranked.sort_by_key(|&(j, s)| {
+            (
+                std::cmp::Reverse(s),
+                std::cmp::Reverse(c.pages[j].sort_date()),
+                j,
+            )
+        });
+        ranked.into_iter().take(3).map(|(j, _)| j).collect()
+    }
+
+    fn paginator(&self, all: &[usize], per_page: usize, n: usize, base_path: &str) -> Paginator {
+        let total = page_count(all.len(), per_page);
+        let start = (n - 1) * per_page;
+        let end = (start + per_page).min(all.len());
+        Paginator {
+            pages: all[start.min(end)..end]
+                .iter()
+                .map(|&j| self.card(j))
+                .collect(),
+            current: n,
+            total,
+            prev: (n > 1).then(|| self.url(&list_path(base_path, n - 1))),
+            next: (n < total).then(|| self.url(&list_path(base_path, n + 1))),
+            first: self.url(base_path),
+            last: self.url(&list_path(base_path, total)),
+            label: self
+                .strings
+                .get(
+                    "page_of",
+                    &[("current", n.to_string()), ("total", total.to_string())],
+                )
+                .unwrap_or_else(|| format!("{n} / {total}")),
+        }
+    }
+
+    fn section_intro(&self, s: &Section) -> Result<Value, Error> {
+        if !s.has_body {
+            return Ok(Value::from_safe_string(String::new()));
+        }
+        let source = self.config.root.join(&s.shown);
+        let text = read_utf8(&source, &s.shown)?;
+        let split = frontmatter::split(&text, &s.shown)?;
+        let html = markdown::render(
+            split.body,
+            split.body_line,
+            &self.markdown,
+            self.config.markdown,
+            self,
+        )
+        .map_err(|errs| {
+            let e = &errs[0];
+            Error::in_file(&s.shown, e.message.clone())
+                .at(e.line, e.column)
+                .hint(e.hint.clone())
+        })?;
+        Ok(Value::from_safe_string(html))
+    }
+
+    fn render_list(&self, si: usize, n: usize) -> Result<String, Error> {
+        let c = &self.content;
+        let s = &c.sections[si];
+        let path = list_path(&s.path, n);
+        let permalink = self.abs(&path);
+        let is_home = si == 0;
+        let title = s.title.clone();
+        let description = s
+            .description
+            .clone()
+            .or_else(|| is_home.then(|| self.config.description.clone()).flatten())
+            .unwrap_or_else(|| {
+                self.config
+                    .description
+                    .clone()
+                    .unwrap_or_else(|| s.title.clone())
+            });
+        let mut trail: Vec<(String, String)> = self
+            .trail(si)
+            .into_iter()
+            .map(|(t, p)| (t, self.abs(&p)))
+            .collect();
+        if n > 1 {
+            trail.push((
+                self.strings
+                    .get(
+                        "page_of",
+                        &[
+                            ("current", n.to_string()),
+                            ("total", page_count(s.pages.len(), s.paginate).to_string()),
+                        ],
+                    )
+                    .unwrap_or_default(),
+                permalink.clone(),
+            ));
+        }
+        let head = social::head(
+            &self.config,
+            &PageMeta {
+                title: &title,
+                description: &description,
+                url: &permalink,
+                schema: if is_home {
+                    Schema::WebSite
+                } else {
+                    Schema::CollectionPage
+                },
+                image: self.section_images[si].as_ref(),
+                published: None,
+                modified: None,
+                author: None,
+                tags: &[],
+                section: None,
+                number: None,
+                breadcrumbs: &trail,
+            },
+            self.default_image.as_ref(),
+        );
+        let section = SectionView {
+            title: &title,
+            description: s.description.as_deref(),
+            url: self.url(&s.path),
+            permalink: self.abs(&s.path),
+            content: self.section_intro(s)?,
+            subsections: s
+                .subsections
+                .iter()
+                .map(|&j| Link {
+                    title: c.sections[j].title.clone(),
+                    url: self.url(&c.sections[j].path),
+                })
+                .collect(),
+            image: self.section_images[si].as_ref(),
+            is_theses: s.is_theses,
+        };
+        let ctx = if is_home {
+            let mut guides: Vec<usize> = (0..c.pages.len())
+                .filter(|&j| c.pages[j].kind == PageKind::Guide)
+                .collect();
+            guides.sort_by_key(|&j| (std::cmp::Reverse(c.pages[j].sort_date()), j));
+            guides.truncate(self.config.paginate_by.min(6));
+            let theses: Vec<Card> = c.theses.values().map(|&j| self.card(j)).collect();
+            context! {
+                section => to_value(&section),
+                head => to_value(&head),
+                guides => to_value(&guides.iter().map(|&j| self.card(j)).collect::<Vec<_>>()),
+                theses => to_value(&theses),
+            }
+        } else {
+            context! {
+                section => to_value(&section),
+                head => to_value(&head),
+                paginator => to_value(&self.paginator(&s.pages, s.paginate, n, &s.path)),
+            }
+        };
+        self.templates.render(&section_template(s, si), ctx)
+    }
+
+    fn render_tag_index(&self) -> Result<String, Error> {
+        let title = self.strings.text("tags");
+        let permalink = self.abs("/tags/");
+        let trail = vec![
+            (self.strings.text("home"), self.abs("/")),
+            (title.clone(), permalink.clone()),
+        ];
+        let description = self
+            .strings
+            .get("tags_description", &[("site", self.config.title.clone())])
+            .unwrap_or_else(|| title.clone());
+        let head = self.list_head(&title, &description, &permalink, &trail);
+        let tags: Vec<TagView> = self
+            .content
+            .tags
+            .iter()
+            .map(|t| TagView {
+                name: t.name.clone(),
+                url: self.url(&t.path),
+                count: t.pages.len(),
+            })
+            .collect();
+        self.templates.render(
+            "tags.html",
+            context! { tags => to_value(&tags), head => to_value(&head) },
+        )
+    }
+
+    fn render_tag(&self, ti: usize, n: usize) -> Result<String, Error> {
+        let t = &self.content.tags[ti];
+        let title = self
+            .strings
+            .get("tag_title", &[("tag", t.name.clone())])
+            .unwrap_or_else(|| t.name.clone());
+        let permalink = self.abs(&list_path(&t.path, n));
+        let trail = vec![
+            (self.strings.text("home"), self.abs("/")),
+            (self.strings.text("tags"), self.abs("/tags/")),
+            (t.name.clone(), self.abs(&t.path)),
+        ];
+        let description = self
+            .strings
+            .get(
+                "tag_description",
+                &[("tag", t.name.clone()), ("site", self.config.title.clone())],
+            )
+            .unwrap_or_else(|| title.clone());
+        let head = self.list_head(&title, &description, &permalink, &trail);
+        let tag = TagView {
+            name: t.name.clone(),
+            url: self.url(&t.path),
+            count: t.pages.len(),
+        };
+        self.templates.render(
+            "tag.html",
+            context! {
+                tag => to_value(&tag),
+                head => to_value(&head),
+                paginator => to_value(&self.paginator(&t.pages, self.config.paginate_by, n, &t.path)),
+            },
+        )
+    }
+
+    fn list_head(
+        &self,
+        title: &str,
+        description: &str,
+        permalink: &str,
+        trail: &[(String, String)],
+    ) -> social::Head {
+        social::head(
+            &self.config,
+            &PageMeta {
+                title,
+                description,
+                url: permalink,
+                schema: Schema::CollectionPage,
+                image: self.default_image.as_ref(),
+                published: None,
+                modified: None,
+                author: None,
+                tags: &[],
+                section: None,
+                number: None,
+                breadcrumbs: trail,
+            },
+            self.default_image.as_ref(),
+        )
+    }
+
+    fn render_not_found(&self) -> Result<String, Error> {
+        let title = self.strings.text("not_found_title");
+        let description = self.strings.text("not_found_text");
+        let permalink = self.abs("/404.html");
+        let head = social::head(
+            &self.config,
+            &PageMeta {
+                title: &title,
+                description: &description,
+                url: &permalink,
+                schema: Schema::WebPage,
+                image: self.default_image.as_ref(),
+                published: None,
+                modified: None,
+                author: None,
+                tags: &[],
+                section: None,
+                number: None,
+                breadcrumbs: &[],
+            },
+            self.default_image.as_ref(),
+        );
+        self.templates
+            .render("404.html", context! { head => to_value(&head) })
+    }
+
+    fn render_alias(&self, pi: usize, _a: usize) -> Result<String, Error> {
+        let p = &self.content.pages[pi];
+        self.templates.render(
+            "alias.html",
+            context! { url => self.url(&p.path), permalink => self.abs(&p.path), title => p.title.clone() },
+        )
+    }
+
+    /// RSS 2.0 of the newest guides, with absolute links.
+    fn feed(&self) -> String {
+        let c = &self.content;
+        let mut guides: Vec<usize> = (0..c.pages.len())
+            .filter(|&j| c.pages[j].kind == PageKind::Guide && !c.pages[j].draft)
+            .collect();
+        guides.sort_by_key(|&j| (std::cmp::Reverse(c.pages[j].sort_date()), j));
+        guides.truncate(20);
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n");
+        let e = xml_escape;
+        out.push_str(&format!("<title>{}</title>\n", e(&self.config.title)));
+        out.push_str(&format!("<link>{}</link>\n", e(&self.abs("/"))));
+        out.push_str(&format!(
+            "<description>{}</description>\n",
+            e(self
+                .config
+                .description
+                .as_deref()
+                .unwrap_or(&self.config.title))
+        ));
+        out.push_str(&format!(
+            "<language>{}</language>\n",
+            e(&self.config.language)
+        ));
+        out.push_str(&format!(
+            "<atom:link href=\"{}\" rel=\"self\" type=\"application/rss+xml\"/>\n",
+            e(&self.abs("/feed.xml"))
+        ));
+        out.push_str("<generator>piazza</generator>\n");
+        if let Some(d) = guides
+            .iter()
+            .filter_map(|&j| c.pages[j].last_modified())
+            .max_by_key(|d| d.sort_key())
+        {
+            out.push_str(&format!("<lastBuildDate>{}</lastBuildDate>\n", d.rfc822()));
+        }
+        for &j in &guides {
+            let p = &c.pages[j];
+            let link = self.abs(&p.path);
+            out.push_str("<item>\n");
+            out.push_str(&format!("<title>{}</title>\n", e(&p.title)));
+            out.push_str(&format!("<link>{}</link>\n", e(&link)));
+            out.push_str(&format!("<guid isPermaLink=\"true\">{}</guid>\n", e(&link)));
+            out.push_str(&format!("<description>{}</description>\n", e(&p.summary)));
+            if let Some(d) = p.date {
+                out.push_str(&format!("<pubDate>{}</pubDate>\n", d.rfc822()));
+            }
+            for t in &p.tags {
+                out.push_str(&format!("<category>{}</category>\n", e(t)));
+            }
+            out.push_str("</item>\n");
+        }
+        out.push_str("</channel>\n</rss>\n");
+        out
+    }
+
+    /// Every public page with its last change.
+    fn sitemap(&self) -> String {
+        let c = &self.content;
+        let newest = |pages: &[usize]| {
+            pages
+                .iter()
+                .filter_map(|&j| c.pages[j].last_modified())
+                .max_by_key(|d| d.sort_key())
+        };
+        let mut entries: Vec<(String, Option<Date>)> = Vec::new();
+        let all: Vec<usize> = (0..c.pages.len()).filter(|&j| !c.pages[j].draft).collect();
+        for (i, s) in c.sections.iter().enumerate() {
+            let lastmod = if i == 0 {
+                newest(&all)
+            } else {
+                newest(&s.pages)
+            };
+            entries.push((s.path.clone(), lastmod));
+        }
+        for &j in &all {
+            entries.push((c.pages[j].path.clone(), c.pages[j].last_modified()));
+        }
+        if self.config.tags && !c.tags.is_empty() {
+            entries.push(("/tags/".into(), newest(&all)));
+            for t in &c.tags {
+                entries.push((t.path.clone(), newest(&t.pages)));
+            }
+        }
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for (path, lastmod) in entries {
+            out.push_str("<url><loc>");
+            out.push_str(&xml_escape(&self.abs(&path)));
+            out.push_str("</loc>");
+            if let Some(d) = lastmod {
+                out.push_str(&format!("<lastmod>{}</lastmod>", d.iso_date()));
+            }
+            out.push_str("</url>\n");
+        }
+        out.push_str("</urlset>\n");
+        out
+    }
+}
+
+#[derive(Serialize)]
+struct SectionView<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    url: String,
+    permalink: String,
+    content: Value,
+    subsections: Vec<Link>,
+    image: Option<&'a ImageView>,
+    is_theses: bool,
+}
+
+#[derive(Serialize)]
+struct TagView {
+    name: String,
+    url: String,
+    count: usize,
+}
+
+impl Resolver for Site {
+    fn link(&self, target: &str) -> Option<String> {
+        self.content.resolve_link(target).map(|p| self.url(&p))
+    }
+
+    fn thesis_block(&self, number: u32) -> Option<String> {
+        self.thesis_html.get(&number).map(|(b, _)| b.clone())
+    }
+
+    fn thesis_inline(&self, number: u32) -> Option<String> {
+        self.thesis_html.get(&number).map(|(_, i)| i.clone())
+    }
+
+    fn prefix(&self) -> &str {
+        &self.config.base_url.prefix
+    }
+}
+
+/// `/guides/` page 1 -> `/guides/`, page 3 -> `/guides/page/3/`.
+pub fn list_path(base: &str, n: usize) -> String {
+    if n <= 1 {
+        base.to_string()
+    } else {
+        format!("{base}page/{n}/")
+    }
+}
+
+fn page_count(items: usize, per_page: usize) -> usize {
+    items.div_ceil(per_page.max(1)).max(1)
+}
+
+/// Minutes at 200 words a minute, at least one.
+fn reading_time(words: usize) -> usize {
+    words.div_ceil(200).max(1)
+}

@@ -1,0 +1,428 @@
+//! A site, loaded and resolved: config, content index, theme, images and static files,
+//! all checked before anything is rendered.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::config::{BaseUrl, Config};
+use crate::content::{self, Content, LoadOptions, PageKind};
+use crate::error::{Error, Errors};
+use crate::image;
+use crate::markdown;
+use crate::social::ImageView;
+use crate::templates::{to_value, Strings, Templates, Theme};
+
+/// How to load a site.
+#[derive(Debug, Clone, Default)]
+pub struct SiteOptions {
+    /// Include drafts.
+    pub drafts: bool,
+    /// Replaces `base_url` from the config (deploy previews, `serve`).
+    pub base_url: Option<String>,
+}
+
+/// Where a copied file's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A file on disk.
+    File(PathBuf),
+    /// Bytes in memory (the embedded theme's files).
+    Bytes(Cow<'static, [u8]>),
+}
+
+/// A file copied to the output as it is: static files, theme assets, bundle files.
+#[derive(Debug, Clone)]
+pub struct StaticFile {
+    /// Output path, `/`-separated, without a leading slash.
+    pub out: String,
+    /// Where the bytes come from.
+    pub source: Source,
+    /// The file as errors show it.
+    pub shown: PathBuf,
+}
+
+/// A loaded, checked site, ready to render.
+pub struct Site {
+    /// Configuration (with `--base-url` applied).
+    pub config: Config,
+    /// The content index.
+    pub content: Content,
+    /// The theme.
+    pub theme: Theme,
+    /// UI strings.
+    pub strings: Strings,
+    /// Compiled templates.
+    pub templates: Templates,
+    /// Files copied as they are.
+    pub files: Vec<StaticFile>,
+    /// Each page's share image (its own or the fallback).
+    pub page_images: Vec<Option<ImageView>>,
+    /// Each section's share image.
+    pub section_images: Vec<Option<ImageView>>,
+    /// The fallback share image from `social.image`.
+    pub default_image: Option<ImageView>,
+    /// comrak options.
+    pub markdown: comrak::Options<'static>,
+    /// Thesis number -> (block quote HTML, inline link HTML).
+    pub thesis_html: HashMap<u32, (String, String)>,
+    /// Problems that did not stop the build.
+    pub warnings: Vec<Error>,
+}
+
+impl Site {
+    /// Loads everything under `root` and checks it.
+    pub fn load(root: &Path, options: &SiteOptions) -> Result<Site, Errors> {
+        let mut config = Config::load(root)?;
+        if let Some(url) = &options.base_url {
+            config.base_url =
+                BaseUrl::parse(url).map_err(|m| Error::new(format!("--base-url: {m}")))?;
+        }
+        let mut errors = Errors::default();
+        let theme = Theme::load(&config).map_err(Errors::from);
+        let content = Content::load(
+            &config,
+            LoadOptions {
+                drafts: options.drafts,
+            },
+        );
+        let (theme, content) = match (theme, content) {
+            (Ok(t), Ok(c)) => (t, c),
+            (t, c) => {
+                if let Err(e) = t {
+                    errors.0.extend(e.0);
+                }
+                if let Err(e) = c {
+                    errors.0.extend(e.0);
+                }
+                return Err(errors.sorted());
+            }
+        };
+        let strings = Strings::load(&config, &theme)?;
+        let mut warnings = content.warnings.clone();
+        let files = collect_files(&config, &theme, &content, &mut warnings, &mut errors);
+
+        let by_out: HashMap<&str, &StaticFile> =
+            files.iter().map(|f| (f.out.as_str(), f)).collect();
+        let mut info_cache: HashMap<String, Option<image::ImageInfo>> = HashMap::new();
+        let mut resolve = |spec: &str,
+                           bundle_path: Option<&str>,
+                           alt: Option<&String>|
+         -> Result<ImageView, String> {
+            resolve_image(
+                &config.base_url,
+                &by_out,
+                &mut info_cache,
+                spec,
+                bundle_path,
+                alt,
+            )
+        };
+        let default_image = match &config.social.image {
+            Some(spec) => match resolve(spec, None, config.social.image_alt.as_ref()) {
+                Ok(img) => Some(img),
+                Err(m) => {
+                    errors.push(Error::in_file(crate::config::CONFIG_FILE, m).hint(
+                        "social.image is a path under static/ (e.g. /images/share.png) or an absolute URL",
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        let mut page_images = Vec::with_capacity(content.pages.len());
+        for p in &content.pages {
+            let img = match &p.image {
+                Some(spec) => {
+                    let bundle = p.bundle.as_ref().map(|_| p.path.as_str());
+                    match resolve(spec, bundle, p.image_alt.as_ref()) {
+                        Ok(img) => Some(img),
+                        Err(m) => {
+                            errors.push(
+                                Error::in_file(&p.shown, m)
+                                    .at_line(p.line_of("image"))
+                                    .hint("put the image in static/ and write `image: /images/name.jpg`, or make the page a bundle (name/index.md) with the image beside it"),
+                            );
+                            None
+                        }
+                    }
+                }
+                None => default_image.clone(),
+            };
+            page_images.push(img);
+        }
+        let mut section_images = Vec::with_capacity(content.sections.len());
+        for s in &content.sections {
+            let img = match &s.image {
+                Some(spec) => match resolve(spec, None, s.image_alt.as_ref()) {
+                    Ok(img) => Some(img),
+                    Err(m) => {
+                        errors.push(Error::in_file(&s.shown, m).at_line(s.line_of("image")));
+                        None
+                    }
+                },
+                None => default_image.clone(),
+            };
+            section_images.push(img);
+        }
+        errors.into_result()?;
+
+        let site_value = to_value(&crate::render::SiteView::new(
+            &config,
+            &content,
+            &strings,
+            load_data(&config)?,
+        ));
+        let templates = Templates::load(&config, &theme, &strings, &config.base_url, site_value)?;
+        let mut site = Site {
+            markdown: markdown::options(config.markdown),
+            config,
+            content,
+            theme,
+            strings,
+            templates,
+            files,
+            page_images,
+            section_images,
+            default_image,
+            thesis_html: HashMap::new(),
+            warnings,
+        };
+        site.check_templates()?;
+        site.thesis_html = site.render_thesis_snippets()?;
+        Ok(site)
+    }
+
+    /// Every template a page names must exist; reported before rendering, with the line.
+    fn check_templates(&self) -> Result<(), Errors> {
+        let mut errors = Errors::default();
+        for p in &self.content.pages {
+            let name = crate::render::page_template(p);
+            if !self.templates.has(&name) {
+                errors.push(
+                    Error::in_file(&p.shown, format!("there is no template `{name}`"))
+                        .at_line(if p.template.is_some() { p.line_of("template") } else { 1 })
+                        .hint("add it to the site's templates/ folder, or fix the name in `template:`"),
+                );
+            }
+        }
+        for (i, s) in self.content.sections.iter().enumerate() {
+            let name = crate::render::section_template(s, i);
+            if !self.templates.has(&name) {
+                errors.push(
+                    Error::in_file(&s.shown, format!("there is no template `{name}`"))
+                        .at_line(s.line_of("template"))
+                        .hint("add it to the site's templates/ folder, or fix the name in `template:`"),
+                );
+            }
+        }
+        errors.into_result()
+    }
+
+    /// Pre-renders each thesis as a quote; every guide that cites it shares the HTML.
+    fn render_thesis_snippets(&self) -> Result<HashMap<u32, (String, String)>, Errors> {
+        let mut out = HashMap::new();
+        let mut errors = Errors::default();
+        for (&n, &i) in &self.content.theses {
+            let p = &self.content.pages[i];
+            let view = crate::render::ThesisRef {
+                number: n,
+                title: p.title.clone(),
+                url: self.config.base_url.url(&p.path),
+                permalink: self.config.base_url.absolute(&p.path),
+                summary: p.summary.clone(),
+            };
+            let block = self.templates.render(
+                "shortcodes/thesis.html",
+                minijinja::context! { thesis => to_value(&view), inline => false },
+            );
+            let inline = self.templates.render(
+                "shortcodes/thesis.html",
+                minijinja::context! { thesis => to_value(&view), inline => true },
+            );
+            match (block, inline) {
+                (Ok(b), Ok(l)) => {
+                    out.insert(n, (b, l.trim().to_string()));
+                }
+                (Err(e), _) | (_, Err(e)) => errors.push(e),
+            }
+        }
+        errors.into_result().map(|()| out)
+    }
+
+    /// The share image of a page.
+    pub fn page_image(&self, i: usize) -> Option<&ImageView> {
+        self.page_images[i].as_ref()
+    }
+
+    /// Whether a page is an article (guide or thesis) for share metadata.
+    pub fn is_article(&self, i: usize) -> bool {
+        self.content.pages[i].kind != PageKind::Page
+    }
+}
+
+/// Static files of the theme and the site, and the files of page bundles, with the
+/// site's winning over the theme's and clashes with pages reported.
+fn collect_files(
+    config: &Config,
+    theme: &Theme,
+    content: &Content,
+    warnings: &mut Vec<Error>,
+    errors: &mut Errors,
+) -> Vec<StaticFile> {
+    let mut by_out: BTreeMap<String, StaticFile> = BTreeMap::new();
+    for (rel, f) in theme.files_under("static") {
+        let source = match f.source {
+            Some(p) => Source::File(p),
+            None => Source::Bytes(f.bytes),
+        };
+        by_out.insert(
+            rel.clone(),
+            StaticFile {
+                out: rel,
+                source,
+                shown: f.shown,
+            },
+        );
+    }
+    let static_dir = config.root.join("static");
+    if static_dir.is_dir() {
+        for rel in content::walk(&config.root, &static_dir, warnings, errors) {
+            by_out.insert(
+                rel.clone(),
+                StaticFile {
+                    source: Source::File(static_dir.join(&rel)),
+                    shown: Path::new("static").join(&rel),
+                    out: rel,
+                },
+            );
+        }
+    }
+    for a in &content.assets {
+        let shown = content::shown_path(&config.root, &a.source);
+        if let Some(other) = by_out.get(&a.out) {
+            if matches!(other.source, Source::File(_)) && other.shown.starts_with("static") {
+                errors.push(
+                    Error::in_file(
+                        &shown,
+                        format!("{} is also published by {}", a.out, other.shown.display()),
+                    )
+                    .hint("rename one of the two files"),
+                );
+                continue;
+            }
+        }
+        by_out.insert(
+            a.out.clone(),
+            StaticFile {
+                out: a.out.clone(),
+                source: Source::File(a.source.clone()),
+                shown,
+            },
+        );
+    }
+    let generated: HashMap<String, &Path> = content
+        .pages
+        .iter()
+        .map(|p| (format!("{}index.html", &p.path[1..]), p.shown.as_path()))
+        .chain(
+            content
+                .sections
+                .iter()
+                .map(|s| (format!("{}index.html", &s.path[1..]), s.shown.as_path())),
+        )
+        .collect();
+    for f in by_out.values() {
+        if let Some(page) = generated.get(&f.out) {
+            errors.push(
+                Error::in_file(
+                    &f.shown,
+                    format!("this file would overwrite the page {}", page.display()),
+                )
+                .hint("rename or move the file"),
+            );
+        }
+    }
+    by_out.into_values().collect()
+}
+
+/// Resolves an `image:` value to a URL and reads its size.
+fn resolve_image(
+    base: &BaseUrl,
+    by_out: &HashMap<&str, &StaticFile>,
+    cache: &mut HashMap<String, Option<image::ImageInfo>>,
+    spec: &str,
+    bundle_path: Option<&str>,
+    alt: Option<&String>,
+) -> Result<ImageView, String> {
+    let spec = spec.trim();
+    if spec.starts_with("https://") || spec.starts_with("http://") {
+        return Ok(ImageView {
+            url: spec.to_string(),
+            src: spec.to_string(),
+            width: None,
+            height: None,
+            mime: image::mime_from_name(spec),
+            alt: alt.cloned(),
+        });
+    }
+    let rel = if let Some(site_rel) = spec.strip_prefix('/') {
+        site_rel.to_string()
+    } else if let Some(page_path) = bundle_path {
+        format!("{}{}", &page_path[1..], spec.trim_start_matches("./"))
+    } else {
+        return Err(format!(
+            "the image `{spec}` is relative, but this page is not a bundle, so there is nothing it is relative to"
+        ));
+    };
+    let Some(file) = by_out.get(rel.as_str()) else {
+        return Err(format!(
+            "the image `{spec}` does not exist (looked for /{rel} in static/ and page bundles)"
+        ));
+    };
+    let info = *cache
+        .entry(rel.clone())
+        .or_insert_with(|| match &file.source {
+            Source::File(p) => image::read_info(p).ok().flatten(),
+            Source::Bytes(b) => image::info_from_bytes(b),
+        });
+    let path = format!("/{rel}");
+    Ok(ImageView {
+        url: base.absolute(&path),
+        src: base.url(&path),
+        width: info.map(|i| i.width),
+        height: info.map(|i| i.height),
+        mime: info.map(|i| i.mime).or_else(|| image::mime_from_name(&rel)),
+        alt: alt.cloned(),
+    })
+}
+
+/// `data/*.yaml`, available to templates as `site.data.NAME`.
+fn load_data(config: &Config) -> Result<BTreeMap<String, serde_yaml::Value>, Errors> {
+    let dir = config.root.join("data");
+    let mut out = BTreeMap::new();
+    if !dir.is_dir() {
+        return Ok(out);
+    }
+    let mut errors = Errors::default();
+    let mut warnings = Vec::new();
+    for rel in content::walk(&config.root, &dir, &mut warnings, &mut errors) {
+        let Some(name) = rel
+            .strip_suffix(".yaml")
+            .or_else(|| rel.strip_suffix(".yml"))
+        else {
+            continue;
+        };
+        let shown = Path::new("data").join(&rel);
+        match content::read_utf8(&dir.join(&rel), &shown) {
+            Ok(text) => match serde_yaml::from_str(&text) {
+                Ok(v) => {
+                    out.insert(name.replace('/', "_"), v);
+                }
+                Err(e) => errors.push(crate::error::yaml_error(&shown, &e, 0)),
+            },
+            Err(e) => errors.push(e),
+        }
+    }
+    errors.into_result().map(|()| out)
+}

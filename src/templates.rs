@@ -1,0 +1,502 @@
+//! Templates: the theme's files, the minijinja environment and the UI strings (i18n).
+//!
+//! A file is looked up, most specific first, in the site's `templates/` (single-template
+//! overrides), the site's `themes/NAME/`, then the default theme embedded in the binary,
+//! so a site overrides one template without copying the theme. Everything is read once
+//! here; rendering never touches the disk.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use minijinja::value::{Kwargs, Value};
+use minijinja::{Environment, ErrorKind, UndefinedBehavior};
+use serde::Deserialize;
+
+use crate::config::{BaseUrl, Config};
+use crate::content::date::Date;
+use crate::error::{yaml_error, Error, Errors};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
+}
+
+/// Where one layer of theme files lives.
+#[derive(Debug, Clone)]
+enum Layer {
+    /// A folder on disk, and how errors should name it.
+    Dir { root: PathBuf, shown: PathBuf },
+    /// The default theme inside the binary.
+    Embedded,
+}
+
+/// A file of the theme: its bytes and the path errors show for it.
+#[derive(Debug, Clone)]
+pub struct ThemeFile {
+    /// Contents.
+    pub bytes: Cow<'static, [u8]>,
+    /// Where it came from, as the user would find it.
+    pub shown: PathBuf,
+    /// The file on disk, when it is not embedded.
+    pub source: Option<PathBuf>,
+}
+
+/// The theme: its layers, most specific first.
+#[derive(Debug, Clone)]
+pub struct Theme {
+    layers: Vec<Layer>,
+    /// The theme's name.
+    pub name: String,
+    /// Settings from `theme.yaml`.
+    pub meta: ThemeMeta,
+}
+
+/// `theme.yaml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThemeMeta {
+    /// Display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// One line on what the theme is.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Licence of the theme.
+    #[serde(default)]
+    pub license: Option<String>,
+    /// Colours the theme suggests, available to templates as `theme.colors`.
+    #[serde(default)]
+    pub colors: BTreeMap<String, String>,
+}
+
+impl Theme {
+    /// Finds the theme named in the config.
+    pub fn load(config: &Config) -> Result<Theme, Error> {
+        let site_theme = config.root.join("themes").join(&config.theme);
+        let mut layers = Vec::new();
+        if site_theme.is_dir() {
+            layers.push(Layer::Dir {
+                root: site_theme,
+                shown: Path::new("themes").join(&config.theme),
+            });
+        } else if config.theme != "default" {
+            return Err(Error::in_file(
+                crate::config::CONFIG_FILE,
+                format!("there is no theme `{}` in themes/", config.theme),
+            )
+            .hint("put the theme in themes/NAME/ or use `theme: default`"));
+        }
+        layers.push(Layer::Embedded);
+        let mut theme = Theme {
+            layers,
+            name: config.theme.clone(),
+            meta: ThemeMeta::default(),
+        };
+        if let Some(f) = theme.file("theme.yaml") {
+            let text = String::from_utf8_lossy(&f.bytes);
+            if !text.trim().is_empty() {
+                theme.meta =
+                    serde_yaml::from_str(&text).map_err(|e| yaml_error(&f.shown, &e, 0))?;
+            }
+        }
+        Ok(theme)
+    }
+
+    /// The most specific file at `rel` inside the theme.
+    pub fn file(&self, rel: &str) -> Option<ThemeFile> {
+        self.layers.iter().find_map(|layer| match layer {
+            Layer::Dir { root, shown } => {
+                let path = root.join(rel);
+                std::fs::read(&path).ok().map(|bytes| ThemeFile {
+                    bytes: Cow::Owned(bytes),
+                    shown: shown.join(rel),
+                    source: Some(path),
+                })
+            }
+            Layer::Embedded => embedded::FILES
+                .iter()
+                .find(|(p, _)| *p == rel)
+                .map(|(p, b)| ThemeFile {
+                    bytes: Cow::Borrowed(*b),
+                    shown: Path::new("themes/default (built in)").join(p),
+                    source: None,
+                }),
+        })
+    }
+
+    /// Every file under `dir` (e.g. `templates`), the most specific layer winning,
+    /// keyed by the path inside `dir`.
+    pub fn files_under(&self, dir: &str) -> BTreeMap<String, ThemeFile> {
+        let mut out = BTreeMap::new();
+        for layer in self.layers.iter().rev() {
+            match layer {
+                Layer::Embedded => {
+                    let prefix = format!("{dir}/");
+                    for (p, b) in embedded::FILES {
+                        if let Some(rel) = p.strip_prefix(&prefix) {
+                            out.insert(
+                                rel.to_string(),
+                                ThemeFile {
+                                    bytes: Cow::Borrowed(*b),
+                                    shown: Path::new("themes/default (built in)").join(p),
+                                    source: None,
+                                },
+                            );
+                        }
+                    }
+                }
+                Layer::Dir { root, shown } => {
+                    for (rel, path) in list_files(&root.join(dir)) {
+                        if let Ok(bytes) = std::fs::read(&path) {
+                            out.insert(
+                                rel.clone(),
+                                ThemeFile {
+                                    bytes: Cow::Owned(bytes),
+                                    shown: shown.join(dir).join(&rel),
+                                    source: Some(path),
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Files under `dir`, relative and `/`-separated, skipping hidden ones and symlinks.
+fn list_files(dir: &Path) -> Vec<(String, PathBuf)> {
+    if !dir.is_dir() {
+        return Vec::new();
+    }
+    walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(dir).ok()?;
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            Some((rel.join("/"), e.path().to_path_buf()))
+        })
+        .collect()
+}
+
+/// UI strings in the site language, with English as the fallback for missing keys.
+#[derive(Debug, Clone, Default)]
+pub struct Strings {
+    map: HashMap<String, String>,
+    months: Vec<String>,
+}
+
+impl Strings {
+    /// Loads the theme's `i18n/en.yaml`, then the language's file, then the site's own
+    /// `i18n/LANG.yaml`, each overriding single keys of the one before.
+    pub fn load(config: &Config, theme: &Theme) -> Result<Strings, Errors> {
+        let lang = config.language.to_ascii_lowercase();
+        let primary = config.lang_primary();
+        let mut candidates = vec!["en".to_string(), primary.clone()];
+        if lang != primary {
+            candidates.push(lang.clone());
+        }
+        candidates.dedup();
+        let mut strings = Strings::default();
+        let mut errors = Errors::default();
+        let mut found_language = primary == "en";
+        for code in &candidates {
+            let name = format!("i18n/{code}.yaml");
+            if let Some(f) = theme.file(&name) {
+                found_language |= code != "en";
+                if let Err(e) = strings.merge(&f.bytes, &f.shown) {
+                    errors.push(e);
+                }
+            }
+            let site_file = config.root.join(&name);
+            if site_file.is_file() {
+                found_language |= code != "en";
+                match std::fs::read(&site_file) {
+                    Ok(bytes) => {
+                        if let Err(e) = strings.merge(&bytes, Path::new(&name)) {
+                            errors.push(e);
+                        }
+                    }
+                    Err(e) => errors.push(Error::io(Path::new(&name), &e)),
+                }
+            }
+        }
+        if !found_language {
+            errors.push(
+                Error::in_file(
+                    crate::config::CONFIG_FILE,
+                    format!("the theme has no UI strings for `{}`", config.language),
+                )
+                .hint(format!(
+                    "add i18n/{primary}.yaml to the site (copy the keys of the theme's i18n/en.yaml and translate them)"
+                )),
+            );
+        }
+        errors.into_result().map(|()| strings)
+    }
+
+    fn merge(&mut self, bytes: &[u8], shown: &Path) -> Result<(), Error> {
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| Error::in_file(shown, "this file is not valid UTF-8"))?;
+        if text.trim().is_empty() {
+            return Ok(());
+        }
+        let map: BTreeMap<String, serde_yaml::Value> =
+            serde_yaml::from_str(text).map_err(|e| yaml_error(shown, &e, 0))?;
+        for (key, value) in map {
+            match value {
+                serde_yaml::Value::String(s) => {
+                    self.map.insert(key, s);
+                }
+                serde_yaml::Value::Sequence(items) if key == "months" => {
+                    let months: Vec<String> = items
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect();
+                    if months.len() != 12 {
+                        return Err(Error::in_file(
+                            shown,
+                            "`months` must list the 12 month names",
+                        ));
+                    }
+                    self.months = months;
+                }
+                serde_yaml::Value::Number(n) => {
+                    self.map.insert(key, n.to_string());
+                }
+                _ => {
+                    return Err(
+                        Error::in_file(shown, format!("`{key}` must be a text string"))
+                            .hint("UI strings are `key: \"text\"` lines"),
+                    )
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The string for `key`, with `{name}` placeholders filled from `args`.
+    pub fn get(&self, key: &str, args: &[(&str, String)]) -> Option<String> {
+        let mut s = self.map.get(key)?.clone();
+        for (name, value) in args {
+            s = s.replace(&format!("{{{name}}}"), value);
+        }
+        Some(s)
+    }
+
+    /// The string for `key`, or the key itself (only for strings the theme must have).
+    pub fn text(&self, key: &str) -> String {
+        self.get(key, &[]).unwrap_or_else(|| key.to_string())
+    }
+
+    /// A date spelled out in the site language: "14 maggio 2013".
+    pub fn date(&self, d: &Date) -> String {
+        let month = self
+            .months
+            .get(d.month as usize - 1)
+            .cloned()
+            .unwrap_or_else(|| format!("{:02}", d.month));
+        let pattern = self
+            .map
+            .get("date_format")
+            .map_or("{day} {month} {year}", String::as_str);
+        pattern
+            .replace("{day}", &d.day.to_string())
+            .replace("{month}", &month)
+            .replace("{year}", &d.year.to_string())
+    }
+}
+
+/// The compiled templates and the environment they render in.
+pub struct Templates {
+    env: Environment<'static>,
+    shown: HashMap<String, PathBuf>,
+}
+
+impl Templates {
+    /// Compiles every template of the theme, with the site's `templates/` on top.
+    /// `site` becomes the `site` global.
+    pub fn load(
+        config: &Config,
+        theme: &Theme,
+        strings: &Strings,
+        base_url: &BaseUrl,
+        site: Value,
+    ) -> Result<Templates, Errors> {
+        let mut files = theme.files_under("templates");
+        for (rel, path) in list_files(&config.root.join("templates")) {
+            match std::fs::read(&path) {
+                Ok(bytes) => {
+                    files.insert(
+                        rel.clone(),
+                        ThemeFile {
+                            bytes: Cow::Owned(bytes),
+                            shown: Path::new("templates").join(&rel),
+                            source: Some(path),
+                        },
+                    );
+                }
+                Err(e) => return Err(Error::io(&Path::new("templates").join(&rel), &e).into()),
+            }
+        }
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+        {
+            env.set_syntax(syntax);
+        }
+        env.set_formatter(html_formatter);
+        let mut errors = Errors::default();
+        let mut shown = HashMap::new();
+        for (name, file) in files {
+            let Ok(source) = String::from_utf8(file.bytes.into_owned()) else {
+                errors.push(Error::in_file(
+                    &file.shown,
+                    "this template is not valid UTF-8",
+                ));
+                continue;
+            };
+            if let Err(e) = env.add_template_owned(name.clone(), source) {
+                errors.push(template_error(&e, &file.shown));
+            }
+            shown.insert(name, file.shown);
+        }
+        errors.into_result()?;
+
+        let t_strings = strings.clone();
+        env.add_function(
+            "t",
+            move |key: &str, kwargs: Kwargs| -> Result<String, minijinja::Error> {
+                let mut args = Vec::new();
+                for name in kwargs.args() {
+                    let v: Value = kwargs.get(name)?;
+                    args.push((name, v.to_string()));
+                }
+                t_strings.get(key, &args).ok_or_else(|| {
+                    minijinja::Error::new(
+                        ErrorKind::InvalidOperation,
+                        format!("no UI string `{key}`; add it to i18n/LANG.yaml"),
+                    )
+                })
+            },
+        );
+        let prefix = base_url.prefix.clone();
+        env.add_filter("url", move |path: &str| -> String {
+            if path.starts_with('/') && !path.starts_with("//") {
+                format!("{prefix}{path}")
+            } else {
+                path.to_string()
+            }
+        });
+        let date_strings = strings.clone();
+        env.add_filter(
+            "date",
+            move |iso: &str| -> Result<String, minijinja::Error> {
+                let d = Date::parse(iso)
+                    .map_err(|e| minijinja::Error::new(ErrorKind::InvalidOperation, e))?;
+                Ok(date_strings.date(&d))
+            },
+        );
+        env.add_global("site", site);
+        env.add_global(
+            "theme",
+            to_value(&ThemeView {
+                name: &theme.name,
+                colors: &theme.meta.colors,
+            }),
+        );
+        Ok(Templates { env, shown })
+    }
+
+    /// Whether a template of this name exists.
+    pub fn has(&self, name: &str) -> bool {
+        self.shown.contains_key(name)
+    }
+
+    /// Renders template `name` with `ctx`.
+    pub fn render(&self, name: &str, ctx: Value) -> Result<String, Error> {
+        let tmpl = self
+            .env
+            .get_template(name)
+            .map_err(|e| Error::new(format!("template `{name}`: {e}")))?;
+        tmpl.render(ctx).map_err(|e| {
+            let file = e
+                .name()
+                .and_then(|n| self.shown.get(n))
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from(name));
+            template_error(&e, &file)
+        })
+    }
+}
+
+/// HTML output escapes the five characters that matter and nothing else, so URLs in
+/// attributes stay readable (`https://` rather than minijinja's `https:&#x2f;&#x2f;`).
+fn html_formatter(
+    out: &mut minijinja::Output,
+    state: &mut minijinja::State,
+    value: &Value,
+) -> Result<(), minijinja::Error> {
+    if !matches!(state.auto_escape(), minijinja::AutoEscape::Html)
+        || value.is_safe()
+        || value.is_none()
+    {
+        return minijinja::escape_formatter(out, state, value);
+    }
+    let text = value.to_string();
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            c => escaped.push(c),
+        }
+    }
+    out.write_str(&escaped)
+        .map_err(|e| minijinja::Error::new(ErrorKind::WriteFailure, e.to_string()))
+}
+
+#[derive(serde::Serialize)]
+struct ThemeView<'a> {
+    name: &'a str,
+    colors: &'a BTreeMap<String, String>,
+}
+
+/// Turns a minijinja error into one that names the template file and line, with the
+/// causes (an error inside an included template) as `Reason:` lines.
+fn template_error(e: &minijinja::Error, file: &Path) -> Error {
+    let mut message = format!(
+        "template error: {}",
+        e.detail().unwrap_or(&e.kind().to_string())
+    );
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        message.push_str(&format!("\n  Reason: {cause}"));
+        source = cause.source();
+    }
+    let mut err = Error::in_file(file, message).hint("fix the template at this line");
+    if let Some(line) = e.line() {
+        err = err.at_line(line);
+    }
+    err
+}
+
+/// A template value from anything serde can serialise.
+pub fn to_value<T: serde::Serialize>(v: &T) -> Value {
+    Value::from(minijinja::value::Serde(v))
+}
