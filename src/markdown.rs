@@ -219,11 +219,20 @@ pub fn render(
     let offset = body_line - 1;
     let nodes: Vec<_> = root.descendants().collect();
     for node in nodes {
-        let value = node.data().value.clone();
-        match value {
-            NodeValue::HtmlBlock(_) | NodeValue::HtmlInline(_) if !md.unsafe_html => node.detach(),
-            NodeValue::Link(link) | NodeValue::Image(link) => {
-                let new_url = if let Some(target) = link.url.strip_prefix("@/") {
+        // Only links need their value; look at the kind without copying text nodes.
+        let (is_html, is_paragraph, link) = match &node.data().value {
+            NodeValue::HtmlBlock(_) | NodeValue::HtmlInline(_) => (true, false, None),
+            NodeValue::Paragraph => (false, true, None),
+            NodeValue::Link(l) | NodeValue::Image(l) => (false, false, Some(l.url.clone())),
+            _ => (false, false, None),
+        };
+        if is_html && !md.unsafe_html {
+            node.detach();
+        } else if is_paragraph {
+            replace_block_shortcode(&arena, node, resolver);
+        } else if let Some(url) = link {
+            {
+                let new_url = if let Some(target) = url.strip_prefix("@/") {
                     match resolver.link(target) {
                         Some(url) => Some(url),
                         None => {
@@ -240,11 +249,11 @@ pub fn render(
                             None
                         }
                     }
-                } else if link.url.starts_with('/')
-                    && !link.url.starts_with("//")
+                } else if url.starts_with('/')
+                    && !url.starts_with("//")
                     && !resolver.prefix().is_empty()
                 {
-                    Some(format!("{}{}", resolver.prefix(), link.url))
+                    Some(format!("{}{}", resolver.prefix(), url))
                 } else {
                     None
                 };
@@ -254,8 +263,6 @@ pub fn render(
                     }
                 }
             }
-            NodeValue::Paragraph => replace_block_shortcode(&arena, node, resolver),
-            _ => {}
         }
     }
     let texts: Vec<_> = root

@@ -383,9 +383,10 @@ impl Site {
         d.map(|d| DateView::new(&d, &self.strings))
     }
 
-    fn tag_links(&self, tags: &[String]) -> Vec<Link> {
-        tags.iter()
-            .filter_map(|t| self.content.tag(t))
+    fn tag_links(&self, page: usize) -> Vec<Link> {
+        self.content.page_tags[page]
+            .iter()
+            .map(|&t| &self.content.tags[t])
             .map(|t| Link {
                 title: t.name.clone(),
                 url: self.url(&t.path),
@@ -404,7 +405,7 @@ impl Site {
             date: self.date_view(p.date),
             number: p.number,
             image: self.page_images[i].clone(),
-            tags: self.tag_links(&p.tags),
+            tags: self.tag_links(i),
             reading_time: reading_time(p.words),
         }
     }
@@ -487,7 +488,7 @@ impl Site {
             };
             social::share_links(&self.config, &self.strings, &permalink, &text)
         };
-        let position = section.pages.iter().position(|&x| x == i);
+        let position = Some(c.positions[i]);
         let neighbour = |pos: Option<usize>| {
             pos.and_then(|j| section.pages.get(j)).map(|&j| Link {
                 title: c.pages[j].title.clone(),
@@ -507,7 +508,7 @@ impl Site {
                 title: a.name().to_string(),
                 url: a.url().unwrap_or_default().to_string(),
             }),
-            tags: self.tag_links(&p.tags),
+            tags: self.tag_links(i),
             image,
             number: p.number,
             content: Value::from_safe_string(html),
@@ -562,8 +563,8 @@ impl Site {
             return Vec::new();
         }
         let mut score: BTreeMap<usize, usize> = BTreeMap::new();
-        for name in &p.tags {
-            let Some(tag) = c.tag(name) else { continue };
+        for &t in &c.page_tags[i] {
+            let tag = &c.tags[t];
             let key = |j: &usize| (std::cmp::Reverse(c.pages[*j].sort_date()), *j);
             let pos = tag.pages.binary_search_by_key(&key(&i), key).unwrap_or(0);
             let lo = pos.saturating_sub(3);

@@ -287,7 +287,10 @@ fn collect_files(
     }
     let static_dir = config.root.join("static");
     if static_dir.is_dir() {
-        for rel in content::walk(&config.root, &static_dir, warnings, errors) {
+        for rel in content::walk(&config.root, &static_dir, warnings, errors)
+            .into_iter()
+            .map(|w| w.rel)
+        {
             by_out.insert(
                 rel.clone(),
                 StaticFile {
@@ -406,7 +409,10 @@ fn load_data(config: &Config) -> Result<BTreeMap<String, serde_yaml::Value>, Err
     }
     let mut errors = Errors::default();
     let mut warnings = Vec::new();
-    for rel in content::walk(&config.root, &dir, &mut warnings, &mut errors) {
+    for rel in content::walk(&config.root, &dir, &mut warnings, &mut errors)
+        .into_iter()
+        .map(|w| w.rel)
+    {
         let Some(name) = rel
             .strip_suffix(".yaml")
             .or_else(|| rel.strip_suffix(".yml"))

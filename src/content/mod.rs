@@ -212,6 +212,10 @@ pub struct Content {
     pub cited_by: Vec<Vec<usize>>,
     /// Tags, sorted by slug.
     pub tags: Vec<Tag>,
+    /// For each page, its position in its section's list.
+    pub positions: Vec<usize>,
+    /// For each page, its tags as indices into `tags`, in the order written.
+    pub page_tags: Vec<Vec<usize>>,
     /// Co-located files of page bundles and sections.
     pub assets: Vec<Asset>,
     /// Problems that do not stop the build.
@@ -226,15 +230,72 @@ pub struct LoadOptions {
 }
 
 /// One Markdown file after reading, before it is placed in the index.
+#[derive(Debug, Clone)]
 enum Loaded {
     Page(Box<Page>, Vec<(u32, SourceRef)>, Vec<(String, SourceRef)>),
     Section(Box<Section>, Vec<(String, SourceRef)>),
     Draft(String),
 }
 
+/// When a file was last changed, as far as piazza can tell without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Stamp {
+    /// Modification time in nanoseconds since the epoch.
+    pub modified: u128,
+    /// Size in bytes.
+    pub len: u64,
+}
+
+impl Stamp {
+    /// The stamp of a file's metadata.
+    pub fn of(meta: &std::fs::Metadata) -> Stamp {
+        Stamp {
+            modified: meta
+                .modified()
+                .ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map_or(0, |d| d.as_nanos()),
+            len: meta.len(),
+        }
+    }
+}
+
+/// A file found by [`walk`].
+#[derive(Debug, Clone)]
+pub struct Walked {
+    /// Path relative to the walked folder, `/`-separated.
+    pub rel: String,
+    /// Its stamp.
+    pub stamp: Stamp,
+}
+
+/// Parsed Markdown files kept between builds, so a rebuild in watch mode reads only
+/// the files whose size or modification time changed.
+#[derive(Debug, Default)]
+pub struct LoadCache {
+    files: HashMap<String, CachedFile>,
+}
+
+#[derive(Debug)]
+struct CachedFile {
+    stamp: Stamp,
+    /// What the parse depended on besides the file: section index, path, theses flag.
+    context: (usize, String, bool),
+    result: Result<Loaded, Error>,
+}
+
 impl Content {
     /// Reads content/ under `config.root`.
     pub fn load(config: &Config, options: LoadOptions) -> Result<Content, Errors> {
+        Content::load_cached(config, options, &mut LoadCache::default())
+    }
+
+    /// Reads content/, reusing the files in `cache` that did not change.
+    pub fn load_cached(
+        config: &Config,
+        options: LoadOptions,
+        cache: &mut LoadCache,
+    ) -> Result<Content, Errors> {
         let content_dir = config.root.join("content");
         if !content_dir.is_dir() {
             return Err(Error::in_file("content", "the site has no content/ folder")
@@ -243,22 +304,27 @@ impl Content {
         }
         let mut errors = Errors::default();
         let mut warnings = Vec::new();
-        let files = walk(&config.root, &content_dir, &mut warnings, &mut errors);
+        let walked = walk(&config.root, &content_dir, &mut warnings, &mut errors);
+        let stamps: HashMap<&str, Stamp> =
+            walked.iter().map(|w| (w.rel.as_str(), w.stamp)).collect();
+        let files: Vec<String> = walked.iter().map(|w| w.rel.clone()).collect();
 
-        let bundles: Vec<&str> = files
+        let bundles: std::collections::HashSet<&str> = files
             .iter()
-            .filter_map(|f| {
-                f.strip_suffix("index.md")
-                    .filter(|d| d.is_empty() || d.ends_with('/'))
-            })
-            .filter(|d| !d.is_empty())
+            .filter_map(|f| f.strip_suffix("/index.md"))
             .collect();
-        let bundle_of = |rel: &str| -> Option<&str> {
-            bundles
-                .iter()
-                .copied()
-                .filter(|b| rel.starts_with(b) && rel.len() > b.len())
-                .max_by_key(|b| b.len())
+        // The innermost bundle folder holding `rel`, as `dir/` (an ancestor lookup, so
+        // the cost is the path's depth, not the number of bundles).
+        let bundle_of = |rel: &str| -> Option<String> {
+            let mut dir = parent_dir(rel);
+            let mut found = None;
+            while !dir.is_empty() {
+                if bundles.contains(dir) {
+                    found = Some(format!("{dir}/"));
+                }
+                dir = parent_dir(dir);
+            }
+            found
         };
 
         let mut section_dirs: BTreeMap<String, ()> = BTreeMap::new();
@@ -267,7 +333,7 @@ impl Content {
         let mut assets = Vec::new();
         for rel in &files {
             let is_md = rel.ends_with(".md");
-            match bundle_of(rel) {
+            match bundle_of(rel).as_deref() {
                 Some(b) if rel.as_str() != format!("{b}index.md") => assets.push(rel.clone()),
                 Some(b) => {
                     markdown_files.push(rel.clone());
@@ -302,16 +368,44 @@ impl Content {
             }
         }
 
-        let loaded: Vec<Result<Loaded, Error>> = markdown_files
+        let section_of = |rel: &str| -> usize {
+            let dir = match bundle_of(rel) {
+                Some(b) => parent_dir(b.trim_end_matches('/')).to_string(),
+                None => parent_dir(rel).to_string(),
+            };
+            section_index.get(dir.as_str()).copied().unwrap_or(0)
+        };
+        let context = |i: usize| (i, sections[i].path.clone(), sections[i].is_theses);
+        let stale: Vec<&String> = markdown_files
+            .iter()
+            .filter(|rel| match cache.files.get(rel.as_str()) {
+                Some(c) => {
+                    Some(&c.stamp) != stamps.get(rel.as_str())
+                        || c.context != context(section_of(rel))
+                }
+                None => true,
+            })
+            .collect();
+        let fresh: Vec<(String, CachedFile)> = stale
             .par_iter()
             .map(|rel| {
-                let section_dir = match bundle_of(rel) {
-                    Some(b) => parent_dir(b.trim_end_matches('/')),
-                    None => parent_dir(rel),
+                let section = section_of(rel);
+                let result = load_file(options, &content_dir, rel, &sections[section], section);
+                let cached = CachedFile {
+                    stamp: stamps.get(rel.as_str()).copied().unwrap_or_default(),
+                    context: context(section),
+                    result,
                 };
-                let section = section_index.get(section_dir).copied().unwrap_or(0);
-                load_file(options, &content_dir, rel, &sections[section], section)
+                (rel.to_string(), cached)
             })
+            .collect();
+        cache.files.extend(fresh);
+        cache
+            .files
+            .retain(|rel, _| stamps.contains_key(rel.as_str()));
+        let loaded: Vec<Result<Loaded, Error>> = markdown_files
+            .iter()
+            .filter_map(|rel| cache.files.get(rel).map(|c| c.result.clone()))
             .collect();
 
         let mut content = Content {
@@ -351,7 +445,7 @@ impl Content {
             .into_iter()
             .map(|rel| Asset {
                 source: content_dir.join(&rel),
-                out: asset_out_path(&content, &rel, bundle_of(&rel)),
+                out: asset_out_path(&content, &rel, bundle_of(&rel).as_deref()),
             })
             .collect();
         content.warnings = warnings;
@@ -362,6 +456,8 @@ impl Content {
         content.sort_sections();
         if config.tags {
             content.index_tags();
+        } else {
+            content.page_tags = vec![Vec::new(); content.pages.len()];
         }
         errors.into_result().map(|()| content)
     }
@@ -542,24 +638,35 @@ impl Content {
                 }),
             }
         }
+        self.positions = vec![0; self.pages.len()];
+        for s in &self.sections {
+            for (pos, &p) in s.pages.iter().enumerate() {
+                self.positions[p] = pos;
+            }
+        }
     }
 
     /// Groups pages by tag slug; "SEO" and "seo" are one tag, named as first written.
     fn index_tags(&mut self) {
         let mut by_slug: BTreeMap<String, Tag> = BTreeMap::new();
+        let mut slugs_of_page: Vec<Vec<String>> = Vec::with_capacity(self.pages.len());
         for (i, p) in self.pages.iter().enumerate() {
+            let mut slugs: Vec<String> = Vec::with_capacity(p.tags.len());
             for name in &p.tags {
                 let slug = slugify(name);
+                if slug.is_empty() || slugs.contains(&slug) {
+                    continue;
+                }
                 let tag = by_slug.entry(slug.clone()).or_insert_with(|| Tag {
                     name: name.clone(),
                     path: format!("/tags/{slug}/"),
-                    slug,
+                    slug: slug.clone(),
                     pages: Vec::new(),
                 });
-                if tag.pages.last() != Some(&i) {
-                    tag.pages.push(i);
-                }
+                tag.pages.push(i);
+                slugs.push(slug);
             }
+            slugs_of_page.push(slugs);
         }
         let pages = &self.pages;
         self.tags = by_slug
@@ -568,6 +675,21 @@ impl Content {
                 t.pages
                     .sort_by_key(|&i| (std::cmp::Reverse(pages[i].sort_date()), i));
                 t
+            })
+            .collect();
+        let index: HashMap<&str, usize> = self
+            .tags
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.slug.as_str(), i))
+            .collect();
+        self.page_tags = slugs_of_page
+            .iter()
+            .map(|slugs| {
+                slugs
+                    .iter()
+                    .filter_map(|s| index.get(s.as_str()).copied())
+                    .collect()
             })
             .collect();
     }
@@ -908,7 +1030,7 @@ pub fn walk(
     dir: &Path,
     warnings: &mut Vec<Error>,
     errors: &mut Errors,
-) -> Vec<String> {
+) -> Vec<Walked> {
     let root = site_root
         .canonicalize()
         .unwrap_or_else(|_| site_root.to_path_buf());
@@ -968,7 +1090,14 @@ pub fn walk(
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect();
-            files.push(rel.join("/"));
+            // Follows a symlink (checked above to stay inside the site) to its target.
+            let stamp = std::fs::metadata(path)
+                .map(|m| Stamp::of(&m))
+                .unwrap_or_default();
+            files.push(Walked {
+                rel: rel.join("/"),
+                stamp,
+            });
         }
     }
     files
