@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Build the site into its output folder.
     Build(BuildArgs),
+    /// Report what each page's share card shows and what falls short (writes nothing).
+    Check(CheckArgs),
     /// Create a new guide, thesis or page with its front matter.
     New {
         /// What to create.
@@ -67,6 +69,29 @@ struct BuildArgs {
     quiet: bool,
 }
 
+/// Arguments of `piazza check`.
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// The site folder.
+    #[arg(long, default_value = ".")]
+    site: PathBuf,
+    /// Treat findings as errors: exit 1 when there is any.
+    #[arg(long)]
+    strict: bool,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: CheckFormat,
+    /// Include pages marked `draft: true`.
+    #[arg(long)]
+    drafts: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum CheckFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum NewKind {
     Guide,
@@ -85,6 +110,7 @@ pub fn main() -> i32 {
     };
     let result = match cli.command {
         Command::Build(args) => build_command(&args),
+        Command::Check(args) => return check_command(&args),
         Command::New { kind, title, site } => {
             let kind = match kind {
                 NewKind::Guide => scaffold::NewKind::Guide,
@@ -146,6 +172,34 @@ fn build_command(args: &BuildArgs) -> Result<(), Errors> {
         );
     }
     Ok(())
+}
+
+/// `piazza check`: loads the site (writing nothing), prints the share-readiness report
+/// and returns the exit code: 1 on a content error, or on any finding with `--strict`.
+fn check_command(args: &CheckArgs) -> i32 {
+    let options = SiteOptions {
+        drafts: args.drafts,
+        base_url: None,
+    };
+    let site = match Site::load(&args.site, &options) {
+        Ok(site) => site,
+        Err(errors) => {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{errors}");
+            if errors.0.len() > 1 {
+                let _ = writeln!(err, "{} errors", errors.0.len());
+            }
+            return 1;
+        }
+    };
+    warn(&site.warnings);
+    let report = crate::check::check(&site);
+    let text = match args.format {
+        CheckFormat::Text => report.text(args.strict),
+        CheckFormat::Json => format!("{:#}\n", report.json(args.strict)),
+    };
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    i32::from(args.strict && report.findings() > 0)
 }
 
 /// A full build of the site at `site` into `out`: all or nothing.

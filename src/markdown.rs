@@ -71,110 +71,94 @@ fn parse_shortcode(s: &str) -> Option<Result<(Shortcode, usize), (String, String
         },
         other => Err((
             format!("unknown shortcode `{other}`"),
-            "piazza knows {{ thesis(N) }}; to show the braces as text, write them as \\{\\{"
+            "piazza knows {{ thesis(N) }}; to show the braces as text, write them as \\{\\{ or in `code`"
                 .to_string(),
         )),
     })
 }
 
 /// Finds shortcodes, `@/` links and the word count in `body`, which starts at file line
-/// `body_line`. Fenced code blocks and code spans are skipped, as the renderer skips them.
+/// `body_line`. It reads comrak's tree, as [`render`] does, so code blocks, code spans and
+/// escaped braces (`\{\{`) are skipped exactly as the renderer skips them; bodies with
+/// neither `{{` nor `@/` are not parsed at all.
 pub fn scan(body: &str, body_line: usize) -> Scan {
-    let mut out = Scan::default();
-    let mut fence: Option<(u8, usize)> = None;
-    for (i, line) in body.lines().enumerate() {
-        let line_no = body_line + i;
-        let trimmed = line.trim_start_matches(' ');
-        let indent = line.len() - trimmed.len();
-        if indent < 4 {
-            let marker = trimmed.bytes().next().filter(|b| *b == b'`' || *b == b'~');
-            if let Some(m) = marker {
-                let run = trimmed.bytes().take_while(|b| *b == m).count();
-                if run >= 3 {
-                    match fence {
-                        None => {
-                            fence = Some((m, run));
-                            continue;
-                        }
-                        Some((fm, frun))
-                            if fm == m && run >= frun && trimmed[run..].trim().is_empty() =>
-                        {
-                            fence = None;
-                            continue;
-                        }
-                        _ => {}
-                    }
+    let mut out = Scan {
+        words: body.split_whitespace().count(),
+        ..Scan::default()
+    };
+    if !body.contains("{{") && !body.contains("@/") {
+        return out;
+    }
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, body, &options(MarkdownOptions::default()));
+    let offset = body_line - 1;
+    for node in root.descendants() {
+        let data = node.data();
+        match &data.value {
+            NodeValue::Link(l) | NodeValue::Image(l) => {
+                if let Some(target) = l.url.strip_prefix("@/") {
+                    out.links.push((
+                        target.to_string(),
+                        SourceRef {
+                            line: data.sourcepos.start.line + offset,
+                            column: data.sourcepos.start.column,
+                        },
+                    ));
                 }
             }
+            NodeValue::Text(_) if !starts_text_run(node) => {}
+            NodeValue::Text(_) => {
+                let text = text_run(node);
+                let start = data.sourcepos.start;
+                let mut i = 0;
+                while let Some(found) = text[i..].find("{{") {
+                    let at = i + found;
+                    let pos = SourceRef {
+                        line: start.line + offset,
+                        column: start.column + text[..at].chars().count(),
+                    };
+                    match parse_shortcode(&text[at..]) {
+                        Some(Ok((Shortcode::Thesis(n), len))) => {
+                            out.theses.push((n, pos));
+                            i = at + len;
+                            continue;
+                        }
+                        Some(Err((message, hint))) => out.errors.push(MarkdownError {
+                            line: pos.line,
+                            column: pos.column,
+                            message,
+                            hint,
+                        }),
+                        None => {}
+                    }
+                    i = at + 2;
+                }
+            }
+            _ => {}
         }
-        if fence.is_some() {
-            continue;
-        }
-        out.words += line.split_whitespace().count();
-        scan_line(line, line_no, &mut out);
     }
     out
 }
 
-fn scan_line(line: &str, line_no: usize, out: &mut Scan) {
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'`' => {
-                let run = bytes[i..].iter().take_while(|b| **b == b'`').count();
-                let ticks = &line[i..i + run];
-                i = match line[i + run..].find(ticks) {
-                    Some(end) => i + run + end + run,
-                    None => i + run,
-                };
-                continue;
-            }
-            b'{' if line[i..].starts_with("{{") && (i == 0 || bytes[i - 1] != b'\\') => {
-                let at = SourceRef {
-                    line: line_no,
-                    column: line[..i].chars().count() + 1,
-                };
-                match parse_shortcode(&line[i..]) {
-                    Some(Ok((Shortcode::Thesis(n), len))) => {
-                        out.theses.push((n, at));
-                        i += len;
-                        continue;
-                    }
-                    Some(Err((message, hint))) => out.errors.push(MarkdownError {
-                        line: at.line,
-                        column: at.column,
-                        message,
-                        hint,
-                    }),
-                    None => {}
-                }
-            }
-            b'@' if line[i..].starts_with("@/") && is_link_destination_start(&line[..i]) => {
-                let rest = &line[i + 2..];
-                let end = rest
-                    .find(|c: char| c == ')' || c.is_whitespace() || c == '>')
-                    .unwrap_or(rest.len());
-                out.links.push((
-                    rest[..end].to_string(),
-                    SourceRef {
-                        line: line_no,
-                        column: line[..i].chars().count() + 1,
-                    },
-                ));
-                i += 2 + end;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
+/// Whether `node` is the first of a run of adjacent text nodes.
+fn starts_text_run<'a>(node: &'a AstNode<'a>) -> bool {
+    !node
+        .previous_sibling()
+        .is_some_and(|p| matches!(p.data().value, NodeValue::Text(_)))
 }
 
-/// Whether an `@/` at the end of `before` starts a link destination: `](@/`, `]: @/`, `<@/`.
-fn is_link_destination_start(before: &str) -> bool {
-    let b = before.trim_end();
-    before.ends_with("](") || before.ends_with("](<") || (b.ends_with("]:") && b.starts_with('['))
+/// The text of `node` and the text nodes right after it (comrak may split running text).
+fn text_run<'a>(node: &'a AstNode<'a>) -> String {
+    let mut text = String::new();
+    let mut cur = Some(node);
+    while let Some(n) = cur {
+        match &n.data().value {
+            NodeValue::Text(t) => text.push_str(t),
+            _ => break,
+        }
+        cur = n.next_sibling();
+    }
+    text
 }
 
 /// The comrak options for a site; built once per build.
@@ -186,6 +170,8 @@ pub fn options(md: MarkdownOptions) -> Options<'static> {
     o.extension.tasklist = true;
     o.extension.footnotes = true;
     o.parse.smart = md.smart_punctuation;
+    // `\{\{` becomes an Escaped node, so escaped braces never form a shortcode.
+    o.parse.escaped_char_spans = true;
     // Shortcodes are inserted as raw nodes, so raw output is always on; the author's own
     // HTML is removed from the tree instead when `unsafe_html` is off.
     o.render.r#unsafe = true;
@@ -286,6 +272,17 @@ pub fn render(
             message: "the Markdown could not be rendered".into(),
             hint: "simplify the text around this line".into(),
         }]);
+    }
+    // comrak writes a GFM column's alignment as `align="..."`, obsolete in HTML5.
+    if html.contains(" align=\"") {
+        for a in ["left", "center", "right"] {
+            for cell in ["td", "th"] {
+                html = html.replace(
+                    &format!("<{cell} align=\"{a}\">"),
+                    &format!("<{cell} style=\"text-align: {a}\">"),
+                );
+            }
+        }
     }
     Ok(html)
 }
@@ -577,7 +574,7 @@ mod tests {
                 "guides/a.md".to_string(),
                 SourceRef {
                     line: 14,
-                    column: 23
+                    column: 19
                 }
             )]
         );

@@ -324,25 +324,41 @@ fn collect_files(
             },
         );
     }
-    let generated: HashMap<String, &Path> = content
+    let mut generated: HashMap<String, String> = content
         .pages
         .iter()
-        .map(|p| (format!("{}index.html", &p.path[1..]), p.shown.as_path()))
-        .chain(
-            content
-                .sections
-                .iter()
-                .map(|s| (format!("{}index.html", &s.path[1..]), s.shown.as_path())),
-        )
+        .map(|p| {
+            (
+                format!("{}index.html", &p.path[1..]),
+                p.shown.display().to_string(),
+            )
+        })
+        .chain(content.sections.iter().map(|s| {
+            (
+                format!("{}index.html", &s.path[1..]),
+                s.shown.display().to_string(),
+            )
+        }))
+        .chain(content.tags.iter().map(|t| {
+            (
+                format!("{}index.html", &t.path[1..]),
+                format!("the page of tag «{}»", t.name),
+            )
+        }))
         .collect();
+    for (out, what) in [
+        ("404.html", "the 404 page"),
+        ("feed.xml", "the RSS feed"),
+        ("sitemap.xml", "the sitemap"),
+        ("tags/index.html", "the list of tags"),
+    ] {
+        generated.insert(out.into(), what.into());
+    }
     for f in by_out.values() {
         if let Some(page) = generated.get(&f.out) {
             errors.push(
-                Error::in_file(
-                    &f.shown,
-                    format!("this file would overwrite the page {}", page.display()),
-                )
-                .hint("rename or move the file"),
+                Error::in_file(&f.shown, format!("this file would overwrite {page}"))
+                    .hint("rename or move the file"),
             );
         }
     }

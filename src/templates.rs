@@ -432,7 +432,9 @@ impl Templates {
             .get_template(name)
             .map_err(|e| Error::new(format!("template `{name}`: {e}")))?;
         tmpl.render(ctx).map_err(|e| {
-            let file = e
+            // An error inside an included or extended template names that template.
+            let at = innermost(&e);
+            let file = at
                 .name()
                 .and_then(|n| self.shown.get(n))
                 .cloned()
@@ -490,10 +492,25 @@ fn template_error(e: &minijinja::Error, file: &Path) -> Error {
         source = cause.source();
     }
     let mut err = Error::in_file(file, message).hint("fix the template at this line");
-    if let Some(line) = e.line() {
+    if let Some(line) = innermost(e).line() {
         err = err.at_line(line);
     }
     err
+}
+
+/// The deepest template error in the chain that knows its template and line.
+fn innermost(e: &minijinja::Error) -> &minijinja::Error {
+    let mut best = e;
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        if let Some(inner) = cause.downcast_ref::<minijinja::Error>() {
+            if inner.name().is_some() && inner.line().is_some() {
+                best = inner;
+            }
+        }
+        source = cause.source();
+    }
+    best
 }
 
 /// A template value from anything serde can serialise.

@@ -450,7 +450,6 @@ impl Content {
             .collect();
         content.warnings = warnings;
 
-        content.check_urls(&mut errors);
         content.index_theses(config, &thesis_refs, &mut errors);
         content.check_links(&links, &drafts, &mut errors);
         content.sort_sections();
@@ -459,12 +458,41 @@ impl Content {
         } else {
             content.page_tags = vec![Vec::new(); content.pages.len()];
         }
+        content.check_urls(config.paginate_by, &mut errors);
         errors.into_result().map(|()| content)
     }
 
-    /// Places every page, section and alias on its URL and reports two owners of one URL.
-    fn check_urls(&self, errors: &mut Errors) {
-        let mut seen: HashMap<&str, &Path> = HashMap::new();
+    /// Places every page, section and alias on its URL and reports two owners of one
+    /// URL, including the URLs piazza generates itself (tag pages, list pages, 404, feed).
+    fn check_urls(&self, paginate_by: usize, errors: &mut Errors) {
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut generated = vec![
+            ("/404.html".to_string(), "the 404 page".to_string()),
+            ("/feed.xml".to_string(), "the RSS feed".to_string()),
+            ("/sitemap.xml".to_string(), "the sitemap".to_string()),
+        ];
+        if !self.tags.is_empty() {
+            generated.push(("/tags/".into(), "the list of tags".into()));
+        }
+        for t in &self.tags {
+            for n in 1..=t.pages.len().div_ceil(paginate_by.max(1)).max(1) {
+                let path = if n == 1 {
+                    t.path.clone()
+                } else {
+                    format!("{}page/{n}/", t.path)
+                };
+                generated.push((path, format!("the page of tag «{}»", t.name)));
+            }
+        }
+        for s in self.sections.iter().skip(1) {
+            for n in 2..=s.pages.len().div_ceil(s.paginate.max(1)) {
+                generated.push((
+                    format!("{}page/{n}/", s.path),
+                    format!("page {n} of the list {}", s.path),
+                ));
+            }
+        }
+        seen.extend(generated);
         let sections = self
             .sections
             .iter()
@@ -482,15 +510,12 @@ impl Content {
         for (path, who, line) in sections.chain(pages).chain(aliases) {
             match seen.get(path) {
                 Some(other) => errors.push(
-                    Error::in_file(
-                        who,
-                        format!("the URL {path} is already taken by {}", other.display()),
-                    )
-                    .at_line(line)
-                    .hint("two files cannot publish to one URL: give one a different `slug:`, file name or alias"),
+                    Error::in_file(who, format!("the URL {path} is already taken by {other}"))
+                        .at_line(line)
+                        .hint("two things cannot publish to one URL: give one a different `slug:`, file name or alias"),
                 ),
                 None => {
-                    seen.insert(path, who);
+                    seen.insert(path.to_string(), who.display().to_string());
                 }
             }
         }
