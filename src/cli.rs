@@ -10,7 +10,9 @@ use crate::error::{Error, Errors};
 use crate::output::{check_output_folder, Staging};
 use crate::render::Stats;
 use crate::scaffold;
+use crate::serve;
 use crate::site::{Site, SiteOptions};
+use crate::watch::{self, Rebuilder, Report};
 
 /// piazza: Markdown guides and theses into a static site that is ready to be shared.
 #[derive(Debug, Parser)]
@@ -26,6 +28,8 @@ enum Command {
     Build(BuildArgs),
     /// Report what each page's share card shows and what falls short (writes nothing).
     Check(CheckArgs),
+    /// Build, serve on 127.0.0.1, rebuild on every change and reload open pages.
+    Serve(ServeArgs),
     /// Create a new guide, thesis or page with its front matter.
     New {
         /// What to create.
@@ -67,6 +71,29 @@ struct BuildArgs {
     /// Print errors only.
     #[arg(long)]
     quiet: bool,
+    /// Keep watching the site and rebuild what each change affects.
+    #[arg(long)]
+    watch: bool,
+}
+
+/// Arguments of `piazza serve`.
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// The site folder.
+    #[arg(long, default_value = ".")]
+    site: PathBuf,
+    /// Address to listen on; the default keeps the preview on this machine.
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Port (the next free one is taken when it is busy).
+    #[arg(long, default_value_t = 1111)]
+    port: u16,
+    /// Include pages marked `draft: true`.
+    #[arg(long)]
+    drafts: bool,
+    /// Open the site in the browser.
+    #[arg(long)]
+    open: bool,
 }
 
 /// Arguments of `piazza check`.
@@ -111,6 +138,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Build(args) => build_command(&args),
         Command::Check(args) => return check_command(&args),
+        Command::Serve(args) => serve_command(&args),
         Command::New { kind, title, site } => {
             let kind = match kind {
                 NewKind::Guide => scaffold::NewKind::Guide,
@@ -160,6 +188,19 @@ fn build_command(args: &BuildArgs) -> Result<(), Errors> {
         drafts: args.drafts,
         base_url: args.base_url.clone(),
     };
+    if args.watch {
+        let mut rebuilder = Rebuilder::new(&args.site, &out, options, args.force)?;
+        let first = rebuilder.rebuild();
+        print_rebuild(&first, &[], args.quiet);
+        println!(
+            "watching {} for changes (Ctrl-C to stop)",
+            args.site.display()
+        );
+        watch::watch(&mut rebuilder, &args.site, &out, |result, changed| {
+            print_rebuild(result, changed, args.quiet)
+        })?;
+        return Ok(());
+    }
     let stats = build(&args.site, &out, &options, args.force, args.quiet)?;
     if !args.quiet {
         println!(
@@ -200,6 +241,98 @@ fn check_command(args: &CheckArgs) -> i32 {
     };
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
     i32::from(args.strict && report.findings() > 0)
+}
+
+/// Prints what a rebuild in watch mode did, or its errors.
+fn print_rebuild(result: &Result<Report, Errors>, changed: &[PathBuf], quiet: bool) {
+    match result {
+        Ok(r) if !quiet => {
+            let what = changed
+                .first()
+                .map(|p| format!(" after a change to {}", p.display()))
+                .unwrap_or_default();
+            println!(
+                "rebuilt{what}: {} files written, {} removed, {} outputs checked, in {} ms",
+                r.written.len(),
+                r.removed.len(),
+                r.rendered,
+                r.millis
+            );
+        }
+        Ok(_) => {}
+        Err(errors) => {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "{errors}
+the last good site is kept; fix the error and save again."
+            );
+        }
+    }
+}
+
+fn serve_command(args: &ServeArgs) -> Result<(), Errors> {
+    // The preview lives in its own folder with local URLs, never in public/, so a
+    // deploy of public/ can never carry localhost links.
+    let out = args.site.join(".piazza-serve");
+    let events = serve::Events::new();
+    std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, &e))?;
+    let server = serve::start(
+        serve::ServeOptions {
+            bind: args.bind,
+            port: args.port,
+            root: out.clone(),
+        },
+        events.clone(),
+    )?;
+    if server.addr.port() != args.port {
+        println!(
+            "port {} is busy; using {} instead",
+            args.port,
+            server.addr.port()
+        );
+    }
+    let url = format!("http://{}/", server.addr);
+    let options = SiteOptions {
+        drafts: args.drafts,
+        base_url: Some(url.clone()),
+    };
+    let mut rebuilder = Rebuilder::new(&args.site, &out, options, false)?;
+    let first = rebuilder.rebuild();
+    print_rebuild(&first, &[], false);
+    if let Err(e) = &first {
+        events.error(&e.to_string());
+    }
+    println!("serving {} at {url} (Ctrl-C to stop)", args.site.display());
+    if args.open {
+        open_browser(&url);
+    }
+    let mut failing = first.is_err();
+    watch::watch(&mut rebuilder, &args.site, &out, |result, changed| {
+        print_rebuild(result, changed, false);
+        match result {
+            Ok(r) if r.css_only() && !failing => events.css(),
+            // Nothing changed and no error to clear: open pages are already current.
+            Ok(r) if r.written.is_empty() && r.removed.is_empty() && !failing => {}
+            Ok(_) => events.reload(),
+            Err(e) => events.error(&e.to_string()),
+        }
+        failing = result.is_err();
+    })?;
+    Ok(())
+}
+
+/// Asks the desktop to open `url`; a failure only means the user opens it by hand.
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if std::process::Command::new(opener).arg(url).spawn().is_err() {
+        println!("could not open a browser; open {url} yourself");
+    }
 }
 
 /// A full build of the site at `site` into `out`: all or nothing.

@@ -15,6 +15,8 @@ pub mod markdown;
 pub mod output;
 pub mod render;
 pub mod scaffold;
+pub mod serve;
 pub mod site;
 pub mod social;
 pub mod templates;
+pub mod watch;

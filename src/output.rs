@@ -14,7 +14,7 @@ use crate::error::Error;
 /// The file piazza leaves in every output folder it writes, so it can recognise its own.
 pub const MARKER: &str = ".piazza-output";
 
-const MARKER_TEXT: &str =
+pub const MARKER_TEXT: &str =
     "This folder is written by piazza. Each build replaces everything in it.\n";
 
 /// Where rendered files go. Implemented by a full build's staging folder and by the

@@ -556,7 +556,7 @@ impl Site {
 
     /// Up to three other guides that share the most tags with page `i`, taken from the
     /// pages next to it in each tag's list, so the cost does not grow with the site.
-    fn related(&self, i: usize) -> Vec<usize> {
+    pub(crate) fn related(&self, i: usize) -> Vec<usize> {
         let c = &self.content;
         let p = &c.pages[i];
         if p.kind != PageKind::Guide {
@@ -710,11 +710,7 @@ impl Site {
             is_theses: s.is_theses,
         };
         let ctx = if is_home {
-            let mut guides: Vec<usize> = (0..c.pages.len())
-                .filter(|&j| c.pages[j].kind == PageKind::Guide)
-                .collect();
-            guides.sort_by_key(|&j| (std::cmp::Reverse(c.pages[j].sort_date()), j));
-            guides.truncate(self.config.paginate_by.min(6));
+            let guides = self.newest_guides(self.config.paginate_by.min(6));
             let theses: Vec<Card> = c.theses.values().map(|&j| self.card(j)).collect();
             context! {
                 section => to_value(&section),
@@ -859,11 +855,7 @@ impl Site {
     /// RSS 2.0 of the newest guides, with absolute links.
     fn feed(&self) -> String {
         let c = &self.content;
-        let mut guides: Vec<usize> = (0..c.pages.len())
-            .filter(|&j| c.pages[j].kind == PageKind::Guide && !c.pages[j].draft)
-            .collect();
-        guides.sort_by_key(|&j| (std::cmp::Reverse(c.pages[j].sort_date()), j));
-        guides.truncate(20);
+        let guides = self.newest_guides(FEED_ITEMS);
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n");
         let e = xml_escape;
         out.push_str(&format!("<title>{}</title>\n", e(&self.config.title)));
@@ -990,6 +982,26 @@ impl Resolver for Site {
 
     fn prefix(&self) -> &str {
         &self.config.base_url.prefix
+    }
+}
+
+/// How many guides the feed carries.
+pub const FEED_ITEMS: usize = 20;
+
+impl Site {
+    /// The `n` newest published guides, newest first (home page and feed).
+    pub fn newest_guides(&self, n: usize) -> Vec<usize> {
+        let c = &self.content;
+        let mut guides: Vec<usize> = (0..c.pages.len())
+            .filter(|&j| c.pages[j].kind == PageKind::Guide && !c.pages[j].draft)
+            .collect();
+        let key = |j: &usize| (std::cmp::Reverse(c.pages[*j].sort_date()), *j);
+        if guides.len() > n {
+            guides.select_nth_unstable_by_key(n, key);
+            guides.truncate(n);
+        }
+        guides.sort_by_key(key);
+        guides
     }
 }
 

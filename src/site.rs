@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::config::{BaseUrl, Config};
-use crate::content::{self, Content, LoadOptions, PageKind};
+use crate::content::{self, Content, LoadCache, LoadOptions, PageKind};
 use crate::error::{Error, Errors};
 use crate::image;
 use crate::markdown;
@@ -68,11 +68,23 @@ pub struct Site {
     pub thesis_html: HashMap<u32, (String, String)>,
     /// Problems that did not stop the build.
     pub warnings: Vec<Error>,
+    /// The `site` template global.
+    pub site_view: crate::render::SiteView,
 }
 
 impl Site {
     /// Loads everything under `root` and checks it.
     pub fn load(root: &Path, options: &SiteOptions) -> Result<Site, Errors> {
+        Site::load_cached(root, options, &mut LoadCache::default())
+    }
+
+    /// Loads the site, re-reading only the content files that changed since `cache`
+    /// last saw them (watch mode).
+    pub fn load_cached(
+        root: &Path,
+        options: &SiteOptions,
+        cache: &mut LoadCache,
+    ) -> Result<Site, Errors> {
         let mut config = Config::load(root)?;
         if let Some(url) = &options.base_url {
             config.base_url =
@@ -80,11 +92,12 @@ impl Site {
         }
         let mut errors = Errors::default();
         let theme = Theme::load(&config).map_err(Errors::from);
-        let content = Content::load(
+        let content = Content::load_cached(
             &config,
             LoadOptions {
                 drafts: options.drafts,
             },
+            cache,
         );
         let (theme, content) = match (theme, content) {
             (Ok(t), Ok(c)) => (t, c),
@@ -167,12 +180,9 @@ impl Site {
         }
         errors.into_result()?;
 
-        let site_value = to_value(&crate::render::SiteView::new(
-            &config,
-            &content,
-            &strings,
-            load_data(&config)?,
-        ));
+        let site_view =
+            crate::render::SiteView::new(&config, &content, &strings, load_data(&config)?);
+        let site_value = to_value(&site_view);
         let templates = Templates::load(&config, &theme, &strings, &config.base_url, site_value)?;
         let mut site = Site {
             markdown: markdown::options(config.markdown),
@@ -187,6 +197,7 @@ impl Site {
             default_image,
             thesis_html: HashMap::new(),
             warnings,
+            site_view,
         };
         site.check_templates()?;
         site.thesis_html = site.render_thesis_snippets()?;

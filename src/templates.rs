@@ -284,6 +284,14 @@ impl Strings {
         Ok(())
     }
 
+    /// A hash of every string, independent of map order.
+    pub fn fingerprint(&self) -> u64 {
+        let sorted: BTreeMap<&String, &String> = self.map.iter().collect();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&(sorted, &self.months), &mut h);
+        std::hash::Hasher::finish(&h)
+    }
+
     /// The string for `key`, with `{name}` placeholders filled from `args`.
     pub fn get(&self, key: &str, args: &[(&str, String)]) -> Option<String> {
         let mut s = self.map.get(key)?.clone();
@@ -320,6 +328,9 @@ impl Strings {
 pub struct Templates {
     env: Environment<'static>,
     shown: HashMap<String, PathBuf>,
+    /// Hash of every template's name and source: a rebuild re-renders everything when
+    /// it changes.
+    pub hash: u64,
 }
 
 impl Templates {
@@ -360,7 +371,9 @@ impl Templates {
         env.set_formatter(html_formatter);
         let mut errors = Errors::default();
         let mut shown = HashMap::new();
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
         for (name, file) in files {
+            std::hash::Hash::hash(&(&name, &file.bytes), &mut hasher);
             let Ok(source) = String::from_utf8(file.bytes.into_owned()) else {
                 errors.push(Error::in_file(
                     &file.shown,
@@ -417,7 +430,11 @@ impl Templates {
                 colors: &theme.meta.colors,
             }),
         );
-        Ok(Templates { env, shown })
+        Ok(Templates {
+            env,
+            shown,
+            hash: std::hash::Hasher::finish(&hasher),
+        })
     }
 
     /// Whether a template of this name exists.

@@ -22,7 +22,7 @@ use frontmatter::{PageFrontMatter, SectionFrontMatter, SortBy};
 pub use slug::slugify;
 
 /// What a page is, which decides its default template and its share metadata.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PageKind {
     /// An article in a section (og:type article, listed in the feed).
@@ -93,6 +93,10 @@ pub struct Page {
     pub key_lines: Vec<(String, usize)>,
     /// Words in the body, for reading time.
     pub words: usize,
+    /// Hash of the whole file, so a rebuild can tell whether its text changed.
+    pub hash: u64,
+    /// The `@/` targets its text links to (their URLs end up in the page).
+    pub links: Vec<String>,
 }
 
 impl Page {
@@ -146,6 +150,10 @@ pub struct Section {
     pub body_line: usize,
     /// Whether the intro text is non-empty.
     pub has_body: bool,
+    /// Hash of `_index.md`, so a rebuild can tell whether it changed.
+    pub hash: u64,
+    /// The `@/` targets its intro links to.
+    pub links: Vec<String>,
     /// Parent section.
     pub parent: Option<usize>,
     /// Pages, in list order.
@@ -274,6 +282,9 @@ pub struct Walked {
 #[derive(Debug, Default)]
 pub struct LoadCache {
     files: HashMap<String, CachedFile>,
+    /// The config and options the files were parsed with; when they change, every
+    /// file may parse differently (section defaults, drafts), so the cache is dropped.
+    settings: u64,
 }
 
 #[derive(Debug)]
@@ -304,6 +315,13 @@ impl Content {
         }
         let mut errors = Errors::default();
         let mut warnings = Vec::new();
+        let settings = hash_of(&format!("{config:?}{options:?}"));
+        if cache.settings != settings {
+            *cache = LoadCache {
+                settings,
+                ..LoadCache::default()
+            };
+        }
         let walked = walk(&config.root, &content_dir, &mut warnings, &mut errors);
         let stamps: HashMap<&str, Stamp> =
             walked.iter().map(|w| (w.rel.as_str(), w.stamp)).collect();
@@ -790,6 +808,8 @@ fn load_file(
         s.key_lines = key_lines;
         s.body_line = split.body_line;
         s.has_body = !split.body.trim().is_empty();
+        s.hash = hash_of(&text);
+        s.links = scan.links.iter().map(|(t, _)| t.clone()).collect();
         return Ok(Loaded::Section(Box::new(s), scan.links));
     }
 
@@ -900,10 +920,20 @@ fn load_file(
             bundle: is_bundle.then(|| source_parent(&content_dir.join(rel))),
             key_lines,
             words: scan.words,
+            hash: hash_of(&text),
+            links: scan.links.iter().map(|(t, _)| t.clone()).collect(),
         }),
         scan.theses,
         scan.links,
     ))
+}
+
+/// A stable hash of a file's text (stable within one run, which is all rebuilds need).
+pub fn hash_of(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 fn source_parent(p: &Path) -> PathBuf {
@@ -975,6 +1005,8 @@ fn default_section(config: &Config, dir: &str) -> Section {
         key_lines: Vec::new(),
         body_line: 1,
         has_body: false,
+        hash: 0,
+        links: Vec::new(),
         parent: None,
         pages: Vec::new(),
         subsections: Vec::new(),

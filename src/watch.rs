@@ -1,0 +1,492 @@
+//! Watch mode: incremental rebuilds in place, driven by file system events.
+//!
+//! Every output file gets a fingerprint: a hash of exactly the data its rendering
+//! reads (the page's own text, the cards of the pages it lists or links to, the
+//! templates, strings and config). A rebuild reloads only changed source files,
+//! recomputes the fingerprints (cheap hashing, no rendering), renders the outputs whose
+//! fingerprint changed, and writes only files whose bytes differ. New files are written
+//! beside their target and renamed into place only when every render succeeded, so a
+//! broken edit leaves the last good site being served.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::content::LoadCache;
+use crate::error::{Error, Errors};
+use crate::output::{check_output_folder, MARKER};
+use crate::render::{list_path, Item, FEED_ITEMS};
+use crate::site::{Site, SiteOptions, Source};
+
+/// What one rebuild did.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Output files written (their bytes changed), relative to the output folder.
+    pub written: Vec<String>,
+    /// Output files removed.
+    pub removed: Vec<String>,
+    /// Outputs re-rendered (written or found unchanged).
+    pub rendered: usize,
+    /// Wall time.
+    pub millis: u128,
+}
+
+impl Report {
+    /// Whether the rebuild changed only stylesheets, so pages can swap CSS instead of reloading.
+    pub fn css_only(&self) -> bool {
+        self.removed.is_empty()
+            && !self.written.is_empty()
+            && self.written.iter().all(|w| w.ends_with(".css"))
+    }
+}
+
+/// Keeps a site's output folder up to date across rebuilds.
+pub struct Rebuilder {
+    root: PathBuf,
+    out: PathBuf,
+    options: SiteOptions,
+    cache: LoadCache,
+    /// Output path -> fingerprint of what was last written there.
+    written: HashMap<String, u64>,
+    /// The last site that built without errors.
+    site: Option<Site>,
+}
+
+impl Rebuilder {
+    /// Prepares to keep `out` in sync with the site at `root`.
+    pub fn new(
+        root: &Path,
+        out: &Path,
+        options: SiteOptions,
+        force: bool,
+    ) -> Result<Rebuilder, Error> {
+        check_output_folder(root, out, force)?;
+        std::fs::create_dir_all(out).map_err(|e| Error::io(out, &e))?;
+        std::fs::write(out.join(MARKER), crate::output::MARKER_TEXT)
+            .map_err(|e| Error::io(out, &e))?;
+        Ok(Rebuilder {
+            root: root.to_path_buf(),
+            out: out.to_path_buf(),
+            options,
+            cache: LoadCache::default(),
+            written: HashMap::new(),
+            site: None,
+        })
+    }
+
+    /// The last site that built without errors.
+    pub fn site(&self) -> Option<&Site> {
+        self.site.as_ref()
+    }
+
+    /// Forgets parsed files (after a config change, every file may parse differently).
+    pub fn clear_cache(&mut self) {
+        self.cache = LoadCache::default();
+    }
+
+    /// Brings the output folder up to date. On error nothing in the output changes.
+    pub fn rebuild(&mut self) -> Result<Report, Errors> {
+        let start = Instant::now();
+        let site = Site::load_cached(&self.root, &self.options, &mut self.cache)?;
+        let prints = fingerprints(&site);
+        let todo: Vec<&(Item, String, u64)> = prints
+            .iter()
+            .filter(|(_, out, fp)| self.written.get(out) != Some(fp))
+            .collect();
+        let results: Vec<Result<Option<(String, PathBuf)>, Error>> = todo
+            .par_iter()
+            .map(|(item, out, _)| stage(&site, *item, out, &self.out))
+            .collect();
+        let mut staged = Vec::new();
+        let mut errors = Errors::default();
+        for r in results {
+            match r {
+                Ok(Some(s)) => staged.push(s),
+                Ok(None) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            for (_, tmp) in &staged {
+                let _ = std::fs::remove_file(tmp);
+            }
+            return Err(errors.sorted());
+        }
+        let mut report = Report {
+            rendered: todo.len(),
+            ..Report::default()
+        };
+        for (rel, tmp) in staged {
+            let target = self.out.join(&rel);
+            std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, &e))?;
+            report.written.push(rel);
+        }
+        let current: HashSet<&str> = prints.iter().map(|(_, out, _)| out.as_str()).collect();
+        let stale: Vec<String> = self
+            .written
+            .keys()
+            .filter(|k| !current.contains(k.as_str()))
+            .cloned()
+            .collect();
+        for rel in stale {
+            remove_output(&self.out, &rel);
+            report.removed.push(rel);
+        }
+        self.written = prints.into_iter().map(|(_, out, fp)| (out, fp)).collect();
+        self.site = Some(site);
+        report.written.sort();
+        report.removed.sort();
+        report.millis = start.elapsed().as_millis();
+        Ok(report)
+    }
+}
+
+/// Renders one output and, when its bytes differ from the file on disk, writes them
+/// beside it; returns the path to rename into place.
+fn stage(
+    site: &Site,
+    item: Item,
+    rel: &str,
+    out: &Path,
+) -> Result<Option<(String, PathBuf)>, Error> {
+    let target = out.join(rel);
+    let bytes: std::borrow::Cow<'_, [u8]> = match item {
+        Item::File(f) => match &site.files[f].source {
+            Source::File(p) => std::fs::read(p)
+                .map_err(|e| Error::io(&site.files[f].shown, &e))?
+                .into(),
+            Source::Bytes(b) => b.as_ref().into(),
+        },
+        _ => site.render_item(item)?.into_bytes().into(),
+    };
+    if std::fs::read(&target).is_ok_and(|old| old == bytes.as_ref()) {
+        return Ok(None);
+    }
+    let parent = target.parent().unwrap_or(out);
+    std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, &e))?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = parent.join(format!(".{name}.piazza-tmp"));
+    std::fs::write(&tmp, &bytes).map_err(|e| Error::io(&tmp, &e))?;
+    Ok(Some((rel.to_string(), tmp)))
+}
+
+/// Removes an output file piazza wrote, and the folders it leaves empty.
+fn remove_output(out: &Path, rel: &str) {
+    let path = out.join(rel);
+    let _ = std::fs::remove_file(&path);
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        if d == out || std::fs::remove_dir(d).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
+fn hash<T: Hash + ?Sized>(h: &mut impl Hasher, v: &T) {
+    v.hash(h);
+}
+
+/// The fingerprint of every output of `site`: (item, output path, hash of its inputs).
+pub fn fingerprints(site: &Site) -> Vec<(Item, String, u64)> {
+    let c = &site.content;
+    let global = {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        hash(&mut h, &format!("{:?}", site.config));
+        hash(&mut h, &site.templates.hash);
+        hash(&mut h, &site.strings.fingerprint());
+        hash(
+            &mut h,
+            &format!("{:?}{:?}", site.theme.meta, site.default_image),
+        );
+        hash(&mut h, &format!("{:?}", site.site_view));
+        h.finish()
+    };
+    // What a list shows of each page; anything listing or linking a page includes it.
+    let cards: Vec<u64> = c
+        .pages
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            hash(
+                &mut h,
+                &(
+                    &p.title, &p.path, &p.summary, p.date, p.updated, p.number, p.kind, p.words,
+                    p.draft,
+                ),
+            );
+            hash(&mut h, &format!("{:?}", site.page_images[i]));
+            for &t in &c.page_tags[i] {
+                hash(&mut h, &(&c.tags[t].name, &c.tags[t].path));
+            }
+            h.finish()
+        })
+        .collect();
+    let cards_of = |h: &mut std::collections::hash_map::DefaultHasher, pages: &[usize]| {
+        for &j in pages {
+            hash(h, &(j, cards[j]));
+        }
+    };
+    let links = |h: &mut std::collections::hash_map::DefaultHasher, targets: &[String]| {
+        for t in targets {
+            hash(h, &c.resolve_link(t));
+        }
+    };
+    let items = site.items();
+    let home_guides = site.newest_guides(site.config.paginate_by.min(6));
+    let feed_guides = site.newest_guides(FEED_ITEMS);
+    let theses: Vec<usize> = c.theses.values().copied().collect();
+    items
+        .par_iter()
+        .map(|&item| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            hash(&mut h, &global);
+            hash(&mut h, &item);
+            match item {
+                Item::Page(i) => {
+                    let p = &c.pages[i];
+                    hash(&mut h, &(p.hash, cards[i], &p.source));
+                    links(&mut h, &p.links);
+                    let mut s = Some(p.section);
+                    while let Some(si) = s {
+                        hash(&mut h, &(&c.sections[si].title, &c.sections[si].path));
+                        s = c.sections[si].parent;
+                    }
+                    let cited: Vec<usize> = p
+                        .theses
+                        .iter()
+                        .filter_map(|n| c.theses.get(n).copied())
+                        .collect();
+                    cards_of(&mut h, &cited);
+                    cards_of(&mut h, &c.cited_by[i]);
+                    cards_of(&mut h, &site.related(i));
+                    let section = &c.sections[p.section].pages;
+                    let pos = c.positions[i];
+                    let neighbours: Vec<usize> = [pos.checked_sub(1), Some(pos + 1)]
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|x| section.get(x).copied())
+                        .collect();
+                    cards_of(&mut h, &neighbours);
+                }
+                Item::List(si, n) => {
+                    let s = &c.sections[si];
+                    hash(
+                        &mut h,
+                        &(
+                            &s.title,
+                            &s.description,
+                            &s.path,
+                            s.paginate,
+                            s.hash,
+                            s.pages.len(),
+                        ),
+                    );
+                    hash(&mut h, &format!("{:?}", site.section_images[si]));
+                    links(&mut h, &s.links);
+                    for &sub in &s.subsections {
+                        hash(&mut h, &(&c.sections[sub].title, &c.sections[sub].path));
+                    }
+                    if si == 0 {
+                        cards_of(&mut h, &home_guides);
+                        cards_of(&mut h, &theses);
+                    } else {
+                        let per = s.paginate.max(1);
+                        let start = ((n - 1) * per).min(s.pages.len());
+                        let end = (start + per).min(s.pages.len());
+                        cards_of(&mut h, &s.pages[start..end]);
+                        hash(&mut h, &list_path(&s.path, n));
+                    }
+                }
+                Item::TagIndex => {
+                    for t in &c.tags {
+                        hash(&mut h, &(&t.name, &t.path, t.pages.len()));
+                    }
+                }
+                Item::Tag(t, n) => {
+                    let tag = &c.tags[t];
+                    hash(&mut h, &(&tag.name, &tag.path, tag.pages.len()));
+                    let per = site.config.paginate_by.max(1);
+                    let start = ((n - 1) * per).min(tag.pages.len());
+                    let end = (start + per).min(tag.pages.len());
+                    cards_of(&mut h, &tag.pages[start..end]);
+                }
+                Item::Alias(p, a) => hash(
+                    &mut h,
+                    &(&c.pages[p].aliases[a], &c.pages[p].path, &c.pages[p].title),
+                ),
+                Item::Feed => {
+                    cards_of(&mut h, &feed_guides);
+                    for &j in &feed_guides {
+                        hash(&mut h, &c.pages[j].tags);
+                    }
+                }
+                Item::Sitemap => {
+                    for p in &c.pages {
+                        hash(&mut h, &(&p.path, p.date, p.updated, p.draft));
+                    }
+                    for s in &c.sections {
+                        hash(&mut h, &s.path);
+                    }
+                    for t in &c.tags {
+                        hash(&mut h, &(&t.path, &t.pages));
+                    }
+                }
+                Item::File(f) => match &site.files[f].source {
+                    Source::File(path) => {
+                        let stamp = std::fs::metadata(path)
+                            .map(|m| crate::content::Stamp::of(&m))
+                            .ok();
+                        hash(&mut h, &(path, stamp));
+                    }
+                    Source::Bytes(b) => hash(&mut h, b.as_ref()),
+                },
+                Item::NotFound | Item::Robots => {}
+            }
+            (item, site.out_path(item), h.finish())
+        })
+        .collect()
+}
+
+/// Whether a changed path is an editor's temporary or backup file, not content.
+pub fn is_temp_file(path: &Path) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+        return true;
+    };
+    name.ends_with('~')
+        || name.starts_with(".#")
+        || (name.starts_with('#') && name.ends_with('#'))
+        || name == "4913"
+        || [
+            ".swp",
+            ".swx",
+            ".swo",
+            ".tmp",
+            ".bck",
+            ".kate-swp",
+            "___jb_tmp___",
+            "___jb_old___",
+            ".piazza-tmp",
+        ]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
+/// The folders and files of a site that a change in may alter the output.
+const WATCHED: [&str; 6] = ["content", "static", "templates", "themes", "i18n", "data"];
+
+/// Watches the site at `root` and calls `on_change` with the result of each rebuild,
+/// until the watcher fails. `ignore` is the output folder (never read as input).
+pub fn watch(
+    rebuilder: &mut Rebuilder,
+    root: &Path,
+    ignore: &Path,
+    mut on_change: impl FnMut(&Result<Report, Errors>, &[PathBuf]),
+) -> Result<(), Error> {
+    use notify::RecursiveMode;
+    use notify_debouncer_full::new_debouncer;
+    let (tx, rx) = mpsc::channel();
+    let mut debouncer = new_debouncer(Duration::from_millis(25), None, tx)
+        .map_err(|e| Error::new(format!("cannot watch the site: {e}")))?;
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let ignore = crate::output::absolute(ignore);
+    debouncer
+        .watch(&root, RecursiveMode::NonRecursive)
+        .map_err(|e| Error::new(format!("cannot watch {}: {e}", root.display())))?;
+    let mut watched: HashSet<PathBuf> = HashSet::new();
+    let add_watches = |debouncer: &mut notify_debouncer_full::Debouncer<_, _>,
+                       watched: &mut HashSet<PathBuf>| {
+        for dir in WATCHED {
+            let path = root.join(dir);
+            if path.is_dir()
+                && !watched.contains(&path)
+                && debouncer.watch(&path, RecursiveMode::Recursive).is_ok()
+            {
+                watched.insert(path);
+            }
+        }
+        watched.retain(|p| p.is_dir());
+    };
+    add_watches(&mut debouncer, &mut watched);
+    for batch in rx {
+        let events = match batch {
+            Ok(events) => events,
+            Err(errors) => {
+                let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+                eprintln!("warning: file watching: {}", text.join("; "));
+                continue;
+            }
+        };
+        // Reading a file (as every rebuild does) raises access events; only changes count.
+        let mut changed: Vec<PathBuf> = events
+            .iter()
+            .filter(|e| !matches!(e.kind, notify::EventKind::Access(_)))
+            .flat_map(|e| e.paths.iter())
+            .filter(|p| relevant(p, &root, &ignore))
+            .cloned()
+            .collect();
+        changed.sort();
+        changed.dedup();
+        if changed.is_empty() {
+            continue;
+        }
+        add_watches(&mut debouncer, &mut watched);
+        if changed.iter().any(|p| {
+            p.file_name()
+                .is_some_and(|n| n == crate::config::CONFIG_FILE)
+        }) {
+            rebuilder.clear_cache();
+        }
+        let result = rebuilder.rebuild();
+        on_change(&result, &changed);
+    }
+    Ok(())
+}
+
+/// Whether a path reported by the watcher can change the site.
+fn relevant(path: &Path, root: &Path, ignore: &Path) -> bool {
+    if path.starts_with(ignore) || is_temp_file(path) {
+        return false;
+    }
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    let first = rel
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned());
+    match first.as_deref() {
+        Some(crate::config::CONFIG_FILE) => true,
+        Some(dir) => WATCHED.contains(&dir),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn editor_temp_files_are_ignored() {
+        for name in [
+            "a.md~",
+            ".#a.md",
+            "#a.md#",
+            "4913",
+            "a.md.swp",
+            "a.md___jb_tmp___",
+            "x.bck",
+        ] {
+            assert!(is_temp_file(Path::new(name)), "{name}");
+        }
+        assert!(!is_temp_file(Path::new("a.md")));
+    }
+}

@@ -1,0 +1,328 @@
+//! Incremental rebuilds must produce exactly what a full build produces.
+//!
+//! A seeded random sequence of edits, renames, deletions, new files, template and
+//! config changes is applied to a fixture site; after each step the in-place rebuild's
+//! output folder is compared byte for byte with a fresh full build of the same sources.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use piazza::site::SiteOptions;
+use piazza::watch::Rebuilder;
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        let target = to.join(rel);
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Every file under `dir`, relative path -> bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+fn full_build(site: &Path, scratch: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let out = scratch.join("full");
+    let _ = std::fs::remove_dir_all(&out);
+    piazza::cli::build(site, &out, &SiteOptions::default(), false, true)
+        .map(|_| tree(&out))
+        .map_err(|e| e.to_string())
+}
+
+/// A tiny deterministic generator, so a failure can be replayed from its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+fn markdown_files(site: &Path, dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(site.join("content").join(dir))
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "md")
+                && p.file_name().is_none_or(|n| n != "_index.md")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn guide(title: &str, date: &str, tags: &str, thesis: u32) -> String {
+    format!(
+        "---\ntitle: \"{title}\"\ndescription: \"Su {title}.\"\ndate: {date}\ntags: [{tags}]\n---\n\nTesto su {title}.\n\n{{{{ thesis({thesis}) }}}}\n"
+    )
+}
+
+/// Applies one random change to the site; returns what it did, for the failure message.
+fn mutate(site: &Path, rng: &mut Rng, step: usize) -> String {
+    let guides = markdown_files(site, "guides");
+    let theses = markdown_files(site, "theses");
+    match rng.below(10) {
+        0 if !guides.is_empty() => {
+            let g = &guides[rng.below(guides.len())];
+            let text = std::fs::read_to_string(g).unwrap();
+            let new = text.replacen("title: \"", &format!("title: \"Nuovo {step} "), 1);
+            std::fs::write(g, new).unwrap();
+            format!("retitle {}", g.display())
+        }
+        1 if !guides.is_empty() => {
+            let g = &guides[rng.below(guides.len())];
+            let mut text = std::fs::read_to_string(g).unwrap();
+            text.push_str(&format!("\nUn paragrafo aggiunto al passo {step}.\n"));
+            std::fs::write(g, text).unwrap();
+            format!("append to {}", g.display())
+        }
+        2 if guides.len() > 1 => {
+            let g = &guides[rng.below(guides.len())];
+            std::fs::remove_file(g).unwrap();
+            format!("delete {}", g.display())
+        }
+        3 if !guides.is_empty() => {
+            // An editor's atomic save: write a temporary file, rename it over a new name.
+            let g = &guides[rng.below(guides.len())];
+            let text = std::fs::read_to_string(g).unwrap();
+            let tmp = site.join("content/guides/.tmp-save");
+            std::fs::write(&tmp, text).unwrap();
+            let to = site.join(format!("content/guides/rinominata-{step}.md"));
+            std::fs::rename(&tmp, &to).unwrap();
+            std::fs::remove_file(g).unwrap();
+            format!("rename {} to {}", g.display(), to.display())
+        }
+        4 => {
+            let dir = site.join(format!("content/guides/cartella-{}", rng.below(3)));
+            std::fs::create_dir_all(&dir).unwrap();
+            let date = format!("2024-0{}-1{}", 1 + rng.below(9), rng.below(10));
+            let thesis = 1 + rng.below(theses.len().max(1)) as u32;
+            let file = dir.join(format!("nuova-{step}.md"));
+            std::fs::write(
+                &file,
+                guide(
+                    &format!("Nuova guida {step}"),
+                    &date,
+                    "officina, nuovo",
+                    thesis,
+                ),
+            )
+            .unwrap();
+            format!("add {}", file.display())
+        }
+        5 if !theses.is_empty() => {
+            let t = &theses[rng.below(theses.len())];
+            let text = std::fs::read_to_string(t).unwrap();
+            std::fs::write(
+                t,
+                text.replacen("title: \"", &format!("title: \"Riformulata {step} "), 1),
+            )
+            .unwrap();
+            format!("retitle thesis {}", t.display())
+        }
+        6 => {
+            let dir = site.join("templates");
+            std::fs::create_dir_all(&dir).unwrap();
+            let footer = format!(
+                "<footer class=\"site-footer\"><p>{{{{ site.title }}}} · versione {step}</p></footer>\n"
+            );
+            std::fs::create_dir_all(dir.join("partials")).unwrap();
+            std::fs::write(dir.join("partials/footer.html"), footer).unwrap();
+            "change the footer template".into()
+        }
+        7 => {
+            let config = site.join("config.yaml");
+            let text = std::fs::read_to_string(&config).unwrap();
+            let per = 1 + rng.below(3);
+            let new: String = text
+                .lines()
+                .map(|l| {
+                    if l.starts_with("paginate_by:") {
+                        format!("paginate_by: {per}")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::fs::write(&config, new + "\n").unwrap();
+            format!("paginate_by {per}")
+        }
+        8 if !guides.is_empty() => {
+            let g = &guides[rng.below(guides.len())];
+            let text = std::fs::read_to_string(g).unwrap();
+            let date = format!("date: 2023-1{}-0{}", rng.below(3), 1 + rng.below(9));
+            let new: String = text
+                .lines()
+                .map(|l| {
+                    if l.starts_with("date:") {
+                        date.clone()
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::fs::write(g, new + "\n").unwrap();
+            format!("redate {}", g.display())
+        }
+        _ => {
+            let about = site.join("content/about.md");
+            let text = std::fs::read_to_string(&about).unwrap();
+            std::fs::write(
+                &about,
+                text.replacen("Chi siamo", &format!("Chi siamo {step}"), 1),
+            )
+            .unwrap();
+            "retitle about".into()
+        }
+    }
+}
+
+#[test]
+fn incremental_rebuilds_equal_full_builds() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_dir(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/watch")),
+        &site,
+    );
+    let out = dir.path().join("live");
+    let mut rebuilder = Rebuilder::new(&site, &out, SiteOptions::default(), false).unwrap();
+    rebuilder.rebuild().unwrap();
+    assert_eq!(
+        tree(&out),
+        full_build(&site, dir.path()).unwrap(),
+        "first build"
+    );
+    for seed in [7u64, 1234, 99_999] {
+        let mut rng = Rng(seed);
+        let mut log = Vec::new();
+        for step in 0..12 {
+            let did = mutate(&site, &mut rng, step);
+            log.push(did);
+            if rng.below(3) == 0 {
+                continue; // Several changes before one rebuild, as in a burst of saves.
+            }
+            let inc = rebuilder.rebuild();
+            let full = full_build(&site, dir.path());
+            match (inc, full) {
+                (Ok(_), Ok(expected)) => {
+                    let got = tree(&out);
+                    let differ: Vec<&String> = expected
+                        .keys()
+                        .chain(got.keys())
+                        .filter(|k| expected.get(*k) != got.get(*k))
+                        .collect();
+                    assert!(
+                        differ.is_empty(),
+                        "seed {seed}, after {log:?}: these files differ: {differ:?}"
+                    );
+                }
+                (Err(_), Err(_)) => {}
+                (inc, full) => panic!(
+                    "seed {seed}, after {log:?}: incremental {:?} but full {:?}",
+                    inc.map(|_| "ok"),
+                    full.map(|_| "ok")
+                ),
+            }
+        }
+    }
+}
+
+#[test]
+fn one_edit_rewrites_only_what_depends_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_dir(
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/watch")),
+        &site,
+    );
+    let out = dir.path().join("live");
+    let mut rebuilder = Rebuilder::new(&site, &out, SiteOptions::default(), false).unwrap();
+    rebuilder.rebuild().unwrap();
+    let nothing = rebuilder.rebuild().unwrap();
+    assert!(nothing.written.is_empty(), "{:?}", nothing.written);
+    assert_eq!(nothing.rendered, 0);
+
+    // A body edit changes only that page.
+    let g = site.join("content/guides/guida-2.md");
+    let text = std::fs::read_to_string(&g).unwrap();
+    std::fs::write(
+        &g,
+        text.replace("Testo della guida 2", "Testo nuovo della guida 2"),
+    )
+    .unwrap();
+    let r = rebuilder.rebuild().unwrap();
+    assert_eq!(r.written, vec!["guides/guida-2/index.html".to_string()]);
+
+    // A title edit also changes the lists, tags, feed and the thesis that it cites.
+    std::fs::write(
+        &g,
+        text.replace("title: \"Guida 2\"", "title: \"Guida due\""),
+    )
+    .unwrap();
+    let r = rebuilder.rebuild().unwrap();
+    for expected in [
+        "guides/guida-2/index.html",
+        "feed.xml",
+        "theses/01-tesi-1/index.html",
+        "tags/tag2/index.html",
+    ] {
+        assert!(
+            r.written.iter().any(|w| w == expected),
+            "{expected} not in {:?}",
+            r.written
+        );
+    }
+    assert!(
+        !r.written.iter().any(|w| w == "about/index.html"),
+        "{:?}",
+        r.written
+    );
+
+    // A deleted page disappears with its outputs.
+    std::fs::remove_file(&g).unwrap();
+    let r = rebuilder.rebuild().unwrap();
+    assert!(
+        r.removed.iter().any(|w| w == "guides/guida-2/index.html"),
+        "{:?}",
+        r.removed
+    );
+    assert!(!out.join("guides/guida-2/index.html").exists());
+
+    // A broken edit changes nothing on disk; fixing it recovers.
+    let before = tree(&out);
+    let bad = site.join("content/guides/guida-1.md");
+    let good = std::fs::read_to_string(&bad).unwrap();
+    std::fs::write(&bad, good.replace("{{ thesis(1) }}", "{{ thesis(42) }}")).unwrap();
+    let err = rebuilder.rebuild().unwrap_err().to_string();
+    assert!(err.contains("guida-1.md") && err.contains("42"), "{err}");
+    assert_eq!(tree(&out), before);
+    std::fs::write(&bad, good).unwrap();
+    rebuilder.rebuild().unwrap();
+}
