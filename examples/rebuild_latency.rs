@@ -46,6 +46,12 @@ fn main() {
         let report = r.rebuild().expect("rebuild");
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         assert!(!report.written.is_empty());
+        if std::env::var_os("PIAZZA_PHASES").is_some() {
+            eprintln!(
+                "phases (cumulative µs): {:?}, wrote {:?}",
+                report.phases, report.written
+            );
+        }
     }
     let worst = times.iter().cloned().fold(0.0, f64::max);
     println!(

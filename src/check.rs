@@ -13,6 +13,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::card::CardOf;
 use crate::config::CONFIG_FILE;
 use crate::content::PageKind;
 use crate::site::Site;
@@ -55,6 +56,8 @@ pub enum Code {
     DuplicateTitle,
     /// Another page has the same description.
     DuplicateDescription,
+    /// The generated share card could not fit the title and cut it with an ellipsis.
+    CardTitleEllipsized,
 }
 
 impl Code {
@@ -71,6 +74,7 @@ impl Code {
             Code::MissingImageAlt => "missing-image-alt",
             Code::DuplicateTitle => "duplicate-title",
             Code::DuplicateDescription => "duplicate-description",
+            Code::CardTitleEllipsized => "card-title-ellipsized",
         }
     }
 }
@@ -102,7 +106,8 @@ pub struct CardImage {
     /// MIME type.
     #[serde(rename = "type")]
     pub mime: Option<&'static str>,
-    /// `page` for the page's own image, `site` for the fallback `social.image`.
+    /// `page` for the page's own image, `card` for the generated share card, `site`
+    /// for the fallback `social.image`.
     pub source: &'static str,
 }
 
@@ -181,6 +186,7 @@ pub fn check(site: &Site) -> Report {
             missing_description: missing.to_string(),
             image: site.page_images[i].as_ref(),
             own_image,
+            card: card_state(site, CardOf::Page(i)),
         }));
     }
 
@@ -229,6 +235,7 @@ pub fn check(site: &Site) -> Report {
             missing_description: missing,
             image: site.section_images[si].as_ref(),
             own_image: s.image.is_some().then(|| at("image").1),
+            card: card_state(site, CardOf::Section(si)),
         }));
     }
 
@@ -306,6 +313,17 @@ struct Card<'a> {
     image: Option<&'a ImageView>,
     /// `Some(line of image:)` when the image is the page's own, `None` for the fallback.
     own_image: Option<Option<usize>>,
+    /// `Some(ellipsized)` when the image is the page's generated card.
+    card: Option<bool>,
+}
+
+/// Whether a page's image is its generated card, and if so whether the title was cut.
+fn card_state(site: &Site, of: CardOf) -> Option<bool> {
+    let has = match of {
+        CardOf::Page(i) => site.cards.pages[i],
+        CardOf::Section(s) => site.cards.sections[s],
+    };
+    has.then(|| site.card_ellipsized(of))
 }
 
 /// The findings of one card, except duplicates (which need every page).
@@ -328,11 +346,28 @@ fn report(c: Card<'_>) -> PageReport {
     match (c.image, c.own_image) {
         (Some(img), Some(line)) => lint_image(img, &c.file, line, "`image_alt:`", &mut findings),
         (None, _) => findings.push(no_image(&c.file, c.title_at.1)),
-        // The fallback image is linted once, for config.yaml.
-        (Some(_), None) => {}
+        // The fallback image is linted once, for config.yaml; a generated card is
+        // 1200x630 with alt text by construction, but may have had to cut the title.
+        (Some(_), None) => {
+            if c.card == Some(true) {
+                let (file, line) = &c.title_at;
+                findings.push(Finding {
+                    code: Code::CardTitleEllipsized,
+                    message: "the title does not fit on the generated share card in three lines, so the card cuts it with …; shorten the title or give the page its own `image:`".into(),
+                    file: file.clone(),
+                    line: *line,
+                });
+            }
+        }
     }
     PageReport {
-        image: c.image.map(|img| card_image(img, c.own_image.is_some())),
+        image: c.image.map(|img| {
+            let mut image = card_image(img, c.own_image.is_some());
+            if c.card.is_some() {
+                image.source = "card";
+            }
+            image
+        }),
         url: c.url,
         file: c.file,
         kind: c.kind,
@@ -593,7 +628,9 @@ impl Report {
                         Some(a) if !a.trim().is_empty() => format!("alt \"{}\"", one_line(a)),
                         _ => "no alt".into(),
                     };
-                    let from = if img.source == "site" {
+                    let from = if img.source == "card" {
+                        ", generated card"
+                    } else if img.source == "site" {
                         ", from social.image"
                     } else {
                         ""

@@ -190,14 +190,14 @@ fn build_command(args: &BuildArgs) -> Result<(), Errors> {
     };
     if args.watch {
         let mut rebuilder = Rebuilder::new(&args.site, &out, options, args.force)?;
-        let first = rebuilder.rebuild();
-        print_rebuild(&first, &[], args.quiet);
-        println!(
-            "watching {} for changes (Ctrl-C to stop)",
-            args.site.display()
-        );
         watch::watch(&mut rebuilder, &args.site, &out, |result, changed| {
-            print_rebuild(result, changed, args.quiet)
+            print_rebuild(result, changed, args.quiet);
+            if changed.is_empty() {
+                println!(
+                    "watching {} for changes (Ctrl-C to stop)",
+                    args.site.display()
+                );
+            }
         })?;
         return Ok(());
     }
@@ -297,18 +297,21 @@ fn serve_command(args: &ServeArgs) -> Result<(), Errors> {
         base_url: Some(url.clone()),
     };
     let mut rebuilder = Rebuilder::new(&args.site, &out, options, false)?;
-    let first = rebuilder.rebuild();
-    print_rebuild(&first, &[], false);
-    if let Err(e) = &first {
-        events.error(&e.to_string());
-    }
-    println!("serving {} at {url} (Ctrl-C to stop)", args.site.display());
-    if args.open {
-        open_browser(&url);
-    }
-    let mut failing = first.is_err();
+    let mut failing = false;
     watch::watch(&mut rebuilder, &args.site, &out, |result, changed| {
         print_rebuild(result, changed, false);
+        if changed.is_empty() {
+            // The first build: the site is ready to be opened.
+            if let Err(e) = result {
+                events.error(&e.to_string());
+            }
+            failing = result.is_err();
+            println!("serving {} at {url} (Ctrl-C to stop)", args.site.display());
+            if args.open {
+                open_browser(&url);
+            }
+            return;
+        }
         match result {
             Ok(r) if r.css_only() && !failing => events.css(),
             // Nothing changed and no error to clear: open pages are already current.

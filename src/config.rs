@@ -95,6 +95,50 @@ pub struct Social {
     /// Facebook app id, emitted as `fb:app_id`.
     #[serde(default)]
     pub facebook_app_id: Option<String>,
+    /// Generated share cards.
+    #[serde(default)]
+    pub card: CardConfig,
+}
+
+/// `social.card:` in config.yaml: the generated share cards (see [`crate::card`]).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CardConfig {
+    /// Generate cards at all (default: yes).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Background colour; default: the theme's `background`.
+    #[serde(default)]
+    pub background: Option<String>,
+    /// Text colour; default: the theme's `foreground`.
+    #[serde(default)]
+    pub foreground: Option<String>,
+    /// Thesis number and side bar; default: the theme's `accent`.
+    #[serde(default)]
+    pub accent: Option<String>,
+    /// The rule above the site title; default: the theme's `highlight`.
+    #[serde(default)]
+    pub highlight: Option<String>,
+    /// A logo under static/ (`/images/logo.svg`), drawn bottom right.
+    #[serde(default)]
+    pub logo: Option<String>,
+}
+
+impl Default for CardConfig {
+    fn default() -> Self {
+        CardConfig {
+            enabled: true,
+            background: None,
+            foreground: None,
+            accent: None,
+            highlight: None,
+            logo: None,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `markdown:` in config.yaml.

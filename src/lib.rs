@@ -5,6 +5,7 @@
 //! [`templates`], [`markdown`] and [`social`], and [`output`] writes them safely.
 //! [`cli`] is the thin layer that turns arguments into one of these runs.
 
+pub mod card;
 pub mod check;
 pub mod cli;
 pub mod config;

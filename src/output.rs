@@ -24,6 +24,15 @@ pub trait Sink: Sync {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), Error>;
     /// Copies the file at `source` to `rel`.
     fn copy(&self, rel: &str, source: &Path) -> Result<(), Error>;
+    /// The file at `rel` in the output this build replaces, if there is one (generated
+    /// share cards reuse it when it shows the same thing).
+    fn previous(&self, _rel: &str) -> Option<PathBuf> {
+        None
+    }
+    /// Puts `previous` (a file of the output being replaced) at `rel` unchanged.
+    fn reuse(&self, rel: &str, previous: &Path) -> Result<(), Error> {
+        self.copy(rel, previous)
+    }
 }
 
 /// Checks that `out` may be written by a build of the site at `site`.
@@ -198,6 +207,22 @@ impl Sink for Staging {
         std::fs::copy(source, &path)
             .map(|_| ())
             .map_err(|e| Error::io(source, &e))
+    }
+
+    fn previous(&self, rel: &str) -> Option<PathBuf> {
+        Some(self.out.join(rel))
+    }
+
+    /// A hard link: the old output is never written in place (only replaced whole),
+    /// so sharing the file is safe, and far cheaper than copying it.
+    fn reuse(&self, rel: &str, previous: &Path) -> Result<(), Error> {
+        let path = self.target(rel)?;
+        if std::fs::hard_link(previous, &path).is_ok() {
+            return Ok(());
+        }
+        std::fs::copy(previous, &path)
+            .map(|_| ())
+            .map_err(|e| Error::io(previous, &e))
     }
 }
 

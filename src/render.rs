@@ -44,6 +44,8 @@ pub enum Item {
     Robots,
     /// A static or bundle file, by index.
     File(usize),
+    /// A generated share card (`card.png` beside its page).
+    Card(crate::card::CardOf),
 }
 
 /// What a build did.
@@ -55,6 +57,8 @@ pub struct Stats {
     pub sections: usize,
     /// Files written or copied.
     pub files: usize,
+    /// Share cards drawn (the others were reused from the output this build replaced).
+    pub cards_drawn: usize,
     /// Wall time in milliseconds.
     pub millis: u128,
 }
@@ -189,7 +193,7 @@ impl SiteView {
         let mut pages: Vec<&Page> = content.sections[0]
             .pages
             .iter()
-            .map(|&i| &content.pages[i])
+            .map(|&i| content.pages[i].as_ref())
             .collect();
         pages.sort_by(|a, b| a.title.cmp(&b.title));
         nav.extend(pages.iter().map(|p| Link {
@@ -291,6 +295,7 @@ impl Site {
             items.push(Item::Robots);
         }
         items.extend((0..self.files.len()).map(Item::File));
+        items.extend(self.card_items().map(Item::Card));
         items
     }
 
@@ -316,6 +321,7 @@ impl Site {
             Item::Sitemap => "sitemap.xml".into(),
             Item::Robots => "robots.txt".into(),
             Item::File(f) => self.files[f].out.clone(),
+            Item::Card(c) => self.card_out(c),
         }
     }
 
@@ -332,6 +338,7 @@ impl Site {
             pages: self.content.pages.len(),
             sections: self.content.sections.len(),
             files: items.len(),
+            cards_drawn: self.cards.drawn(),
             millis: start.elapsed().as_millis(),
         })
     }
@@ -343,6 +350,12 @@ impl Site {
             return match &self.files[f].source {
                 Source::File(path) => sink.copy(&rel, path),
                 Source::Bytes(b) => sink.write(&rel, b),
+            };
+        }
+        if let Item::Card(c) = item {
+            return match self.card_file(c, sink.previous(&rel).as_deref())? {
+                crate::card::CardFile::Reuse(path) => sink.reuse(&rel, &path),
+                crate::card::CardFile::Drawn(png) => sink.write(&rel, &png),
             };
         }
         let bytes = self.render_item(item)?;
@@ -367,6 +380,10 @@ impl Site {
             Item::File(f) => Err(Error::new(format!(
                 "{} is copied, not rendered",
                 self.files[f].out
+            ))),
+            Item::Card(c) => Err(Error::new(format!(
+                "{} is drawn, not rendered",
+                self.card_out(c)
             ))),
         }
     }

@@ -166,7 +166,26 @@ impl Events {
 
 /// An `error` event: one `data:` line per line of the message, as SSE requires (the
 /// browser joins them back with newlines).
+///
+/// Long messages (a build with many broken files) are cut: the whole frame must fit in
+/// a socket buffer without blocking, or the page would be dropped, reconnect, and be
+/// dropped again without ever showing it. The terminal has the full text.
 fn error_frame(message: &str) -> String {
+    const MAX: usize = 8 * 1024;
+    let cut;
+    let message = if message.len() > MAX {
+        let mut end = MAX;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        cut = format!(
+            "{}\n… (cut; the terminal shows the whole message)",
+            &message[..end]
+        );
+        cut.as_str()
+    } else {
+        message
+    };
     let mut frame = String::from("event: error\n");
     let mut any = false;
     for line in message.lines() {
@@ -599,8 +618,7 @@ fn handle(job: Job, ctx: &Context) {
     if method != "GET" && !head_only {
         let mut response = Response::text(405, "only GET and HEAD are supported\n");
         response.headers.push(("Allow", "GET, HEAD".into()));
-        // The request may carry a body that was not read: drain it so closing the
-        // socket does not reset the connection before the client reads the answer.
+        // The request may carry a body that was not read: drain it.
         finish(stream, response, false, true);
         return;
     }
@@ -897,8 +915,10 @@ fn inject(mut html: Vec<u8>) -> Vec<u8> {
     html
 }
 
-/// Writes the response and closes the connection. `drain` reads what the client may
-/// still be sending, so that closing does not reset the connection and lose the answer.
+/// Writes the response and closes the connection. `drain` discards what the client sent
+/// beyond the request head (a body, the rest of an oversized head): closing a socket
+/// with unread data makes the kernel reset the connection, and the client may lose the
+/// answer.
 fn finish(mut stream: TcpStream, response: Response, head_only: bool, drain: bool) {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n\
@@ -936,8 +956,8 @@ fn finish(mut stream: TcpStream, response: Response, head_only: bool, drain: boo
     }
     let _ = stream.flush();
     let _ = stream.shutdown(Shutdown::Write);
-    if drain {
-        let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    // Without blocking: a worker never waits on a client that keeps its socket open.
+    if drain && stream.set_nonblocking(true).is_ok() {
         let mut sink = [0u8; 4096];
         let mut left: usize = 64 * 1024;
         while left > 0 {
@@ -1047,6 +1067,10 @@ mod tests {
             "event: error\ndata: a <b>\ndata: c & d\n\n"
         );
         assert_eq!(error_frame(""), "event: error\ndata: \n\n");
+        let long = "é".repeat(10_000);
+        let frame = error_frame(&long);
+        assert!(frame.len() < 9 * 1024, "{}", frame.len());
+        assert!(frame.contains("the terminal shows the whole message"));
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub struct Site {
     pub warnings: Vec<Error>,
     /// The `site` template global.
     pub site_view: crate::render::SiteView,
+    /// Generated share cards: which pages get one, their colours and logo.
+    pub cards: crate::card::Cards,
 }
 
 impl Site {
@@ -178,6 +180,17 @@ impl Site {
             };
             section_images.push(img);
         }
+        let cards = crate::card::Cards::resolve(
+            &config,
+            &theme,
+            &strings,
+            &content,
+            &by_out,
+            &mut page_images,
+            &mut section_images,
+            &mut warnings,
+            &mut errors,
+        );
         errors.into_result()?;
 
         let site_view =
@@ -198,6 +211,7 @@ impl Site {
             thesis_html: HashMap::new(),
             warnings,
             site_view,
+            cards,
         };
         site.check_templates()?;
         site.thesis_html = site.render_thesis_snippets()?;
@@ -394,6 +408,7 @@ fn resolve_image(
             height: None,
             mime: image::mime_from_name(spec),
             alt: alt.cloned(),
+            generated: false,
         });
     }
     let rel = if let Some(site_rel) = spec.strip_prefix('/') {
@@ -424,6 +439,7 @@ fn resolve_image(
         height: info.map(|i| i.height),
         mime: info.map(|i| i.mime).or_else(|| image::mime_from_name(&rel)),
         alt: alt.cloned(),
+        generated: false,
     })
 }
 

@@ -40,6 +40,9 @@ pub struct ImageView {
     pub mime: Option<&'static str>,
     /// Alt text.
     pub alt: Option<String>,
+    /// The share card piazza drew for the page (not an image of the author's): themes
+    /// use it for og:image but need not show it on the page, where it repeats the title.
+    pub generated: bool,
 }
 
 /// One `<meta>` tag: `property` (Open Graph) or `name` (X, description).

@@ -369,6 +369,15 @@ impl Templates {
             env.set_syntax(syntax);
         }
         env.set_formatter(html_formatter);
+        // minijinja escapes .html and .xml by name, not .svg: share card templates
+        // (card.svg) put titles into XML and must be escaped too.
+        env.set_auto_escape_callback(|name| {
+            if name.ends_with(".svg") {
+                minijinja::AutoEscape::Html
+            } else {
+                minijinja::default_auto_escape_callback(name)
+            }
+        });
         let mut errors = Errors::default();
         let mut shown = HashMap::new();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();

@@ -33,6 +33,8 @@ pub struct Report {
     pub rendered: usize,
     /// Wall time.
     pub millis: u128,
+    /// Time spent in each phase (load, fingerprint, render, commit), in microseconds.
+    pub phases: Vec<(&'static str, u128)>,
 }
 
 impl Report {
@@ -50,8 +52,8 @@ pub struct Rebuilder {
     out: PathBuf,
     options: SiteOptions,
     cache: LoadCache,
-    /// Output path -> fingerprint of what was last written there.
-    written: HashMap<String, u64>,
+    /// Output path -> fingerprint of its inputs and hash of its bytes, as last written.
+    written: HashMap<String, (u64, u64)>,
     /// The last site that built without errors.
     site: Option<Site>,
 }
@@ -88,25 +90,58 @@ impl Rebuilder {
         self.cache = LoadCache::default();
     }
 
+    /// Rebuilds after the watcher saw `changed`: when they are all modified Markdown
+    /// files the content folder is not walked again.
+    pub fn rebuild_after(&mut self, changed: &[PathBuf]) -> Result<Report, Errors> {
+        let content = self.root.join("content");
+        let root = self
+            .root
+            .canonicalize()
+            .unwrap_or_else(|_| self.root.clone());
+        let content_abs = root.join("content");
+        let modified: Option<Vec<PathBuf>> = changed
+            .iter()
+            .map(|p| {
+                let rel = p
+                    .strip_prefix(&content_abs)
+                    .or_else(|_| p.strip_prefix(&content))
+                    .ok()?;
+                (p.extension().is_some_and(|x| x == "md") && p.is_file()).then(|| content.join(rel))
+            })
+            .collect();
+        self.cache.only_modified(modified);
+        self.rebuild()
+    }
+
     /// Brings the output folder up to date. On error nothing in the output changes.
     pub fn rebuild(&mut self) -> Result<Report, Errors> {
         let start = Instant::now();
         let site = Site::load_cached(&self.root, &self.options, &mut self.cache)?;
+        let mut phases = vec![("load", start.elapsed().as_micros())];
         let prints = fingerprints(&site);
+        phases.push(("fingerprint", start.elapsed().as_micros()));
         let todo: Vec<&(Item, String, u64)> = prints
             .iter()
-            .filter(|(_, out, fp)| self.written.get(out) != Some(fp))
+            .filter(|(_, out, fp)| self.written.get(out).map(|w| w.0) != Some(*fp))
             .collect();
-        let results: Vec<Result<Option<(String, PathBuf)>, Error>> = todo
+        let results: Vec<Result<Staged, Error>> = todo
             .par_iter()
-            .map(|(item, out, _)| stage(&site, *item, out, &self.out))
+            .map(|(item, out, _)| {
+                let known = self.written.get(out).map(|w| w.1);
+                stage(&site, *item, out, &self.out, known)
+            })
             .collect();
         let mut staged = Vec::new();
+        let mut bytes_hashes = HashMap::new();
         let mut errors = Errors::default();
         for r in results {
             match r {
-                Ok(Some(s)) => staged.push(s),
-                Ok(None) => {}
+                Ok(s) => {
+                    bytes_hashes.insert(s.rel.clone(), s.bytes_hash);
+                    if let Some(tmp) = s.tmp {
+                        staged.push((s.rel, tmp));
+                    }
+                }
                 Err(e) => errors.push(e),
             }
         }
@@ -116,6 +151,7 @@ impl Rebuilder {
             }
             return Err(errors.sorted());
         }
+        phases.push(("render", start.elapsed().as_micros()));
         let mut report = Report {
             rendered: todo.len(),
             ..Report::default()
@@ -136,23 +172,46 @@ impl Rebuilder {
             remove_output(&self.out, &rel);
             report.removed.push(rel);
         }
-        self.written = prints.into_iter().map(|(_, out, fp)| (out, fp)).collect();
+        let old = std::mem::take(&mut self.written);
+        self.written = prints
+            .into_iter()
+            .map(|(_, out, fp)| {
+                let bytes = bytes_hashes
+                    .get(&out)
+                    .copied()
+                    .or_else(|| old.get(&out).map(|w| w.1))
+                    .unwrap_or(0);
+                (out, (fp, bytes))
+            })
+            .collect();
         self.site = Some(site);
         report.written.sort();
         report.removed.sort();
         report.millis = start.elapsed().as_millis();
+        phases.push(("commit", start.elapsed().as_micros()));
+        report.phases = phases;
         Ok(report)
     }
 }
 
-/// Renders one output and, when its bytes differ from the file on disk, writes them
-/// beside it; returns the path to rename into place.
+/// One rendered output: the hash of its bytes and, when they changed, the temporary
+/// file to rename into place.
+struct Staged {
+    rel: String,
+    bytes_hash: u64,
+    tmp: Option<PathBuf>,
+}
+
+/// Renders one output and, when its bytes differ from what is on disk, writes them
+/// beside it. `known` is the hash of the bytes piazza last wrote there, which spares
+/// reading the file back; without it the file on disk is compared.
 fn stage(
     site: &Site,
     item: Item,
     rel: &str,
     out: &Path,
-) -> Result<Option<(String, PathBuf)>, Error> {
+    known: Option<u64>,
+) -> Result<Staged, Error> {
     let target = out.join(rel);
     let bytes: std::borrow::Cow<'_, [u8]> = match item {
         Item::File(f) => match &site.files[f].source {
@@ -161,10 +220,24 @@ fn stage(
                 .into(),
             Source::Bytes(b) => b.as_ref().into(),
         },
+        Item::Card(c) => site.card_png(c, Some(&target))?.into(),
         _ => site.render_item(item)?.into_bytes().into(),
     };
-    if std::fs::read(&target).is_ok_and(|old| old == bytes.as_ref()) {
-        return Ok(None);
+    let bytes_hash = {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        bytes.as_ref().hash(&mut h);
+        h.finish()
+    };
+    let unchanged = match known {
+        Some(k) => k == bytes_hash && target.is_file(),
+        None => std::fs::read(&target).is_ok_and(|old| old == bytes.as_ref()),
+    };
+    if unchanged {
+        return Ok(Staged {
+            rel: rel.to_string(),
+            bytes_hash,
+            tmp: None,
+        });
     }
     let parent = target.parent().unwrap_or(out);
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, &e))?;
@@ -174,7 +247,11 @@ fn stage(
         .unwrap_or_default();
     let tmp = parent.join(format!(".{name}.piazza-tmp"));
     std::fs::write(&tmp, &bytes).map_err(|e| Error::io(&tmp, &e))?;
-    Ok(Some((rel.to_string(), tmp)))
+    Ok(Staged {
+        rel: rel.to_string(),
+        bytes_hash,
+        tmp: Some(tmp),
+    })
 }
 
 /// Removes an output file piazza wrote, and the folders it leaves empty.
@@ -247,6 +324,11 @@ pub fn fingerprints(site: &Site) -> Vec<(Item, String, u64)> {
     items
         .par_iter()
         .map(|&item| {
+            // A card is fingerprinted by what it is made from alone (its input key),
+            // and redrawn only when its SVG changed: see `Site::card_file`.
+            if let Item::Card(card) = item {
+                return (item, site.out_path(item), site.card_fingerprint(card));
+            }
             let mut h = std::collections::hash_map::DefaultHasher::new();
             hash(&mut h, &global);
             hash(&mut h, &item);
@@ -349,7 +431,7 @@ pub fn fingerprints(site: &Site) -> Vec<(Item, String, u64)> {
                     }
                     Source::Bytes(b) => hash(&mut h, b.as_ref()),
                 },
-                Item::NotFound | Item::Robots => {}
+                Item::NotFound | Item::Robots | Item::Card(_) => {}
             }
             (item, site.out_path(item), h.finish())
         })
@@ -383,8 +465,8 @@ pub fn is_temp_file(path: &Path) -> bool {
 /// The folders and files of a site that a change in may alter the output.
 const WATCHED: [&str; 6] = ["content", "static", "templates", "themes", "i18n", "data"];
 
-/// Watches the site at `root` and calls `on_change` with the result of each rebuild,
-/// until the watcher fails. `ignore` is the output folder (never read as input).
+/// Builds the site, then watches it and calls `on_change` with the result of each
+/// rebuild (the first with no changed paths), until the watcher fails. `ignore` is the output folder (never read as input).
 pub fn watch(
     rebuilder: &mut Rebuilder,
     root: &Path,
@@ -416,6 +498,10 @@ pub fn watch(
         watched.retain(|p| p.is_dir());
     };
     add_watches(&mut debouncer, &mut watched);
+    // The first build runs with the watcher already listening, so a save made while it
+    // runs still triggers a rebuild.
+    let first = rebuilder.rebuild();
+    on_change(&first, &[]);
     for batch in rx {
         let events = match batch {
             Ok(events) => events,
@@ -445,7 +531,7 @@ pub fn watch(
         }) {
             rebuilder.clear_cache();
         }
-        let result = rebuilder.rebuild();
+        let result = rebuilder.rebuild_after(&changed);
         on_change(&result, &changed);
     }
     Ok(())

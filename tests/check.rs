@@ -200,12 +200,16 @@ fn each_finding_is_reported_once_with_its_line_in_json() {
         "This first paragraph becomes the summary that the card shows instead."
     );
     assert_eq!(missing["description_source"], "summary");
-    // Pages without their own image show the site's, and are not blamed for it.
+    // Guides without their own image show their generated share card, and are not
+    // blamed for it.
     assert_eq!(
         missing["image"]["url"],
-        "https://findings.example.org/images/ok.png"
+        "https://findings.example.org/guides/missing-description/card.png"
     );
-    assert_eq!(missing["image"]["source"], "site");
+    assert_eq!(missing["image"]["source"], "card");
+    assert_eq!(missing["image"]["width"], 1200);
+    assert_eq!(missing["image"]["height"], 630);
+    assert_eq!(missing["image"]["type"], "image/png");
     let home = page(&json, "content/_index.md");
     assert_eq!(home["kind"], "home");
     assert_eq!(home["url"], "https://findings.example.org/");

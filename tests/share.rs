@@ -581,11 +581,29 @@ fn image_size_and_type_are_read_from_each_format() {
         "static/images/lossless.webp",
     );
     expect("about/index.html", "static/images/extended.webp");
-    // Without an image of its own, a page shows the site's, with its alt text.
-    let doc = expect("guides/hostile/index.html", "static/images/site.png");
+    // Without an image of its own, a guide, the home page and a list show their
+    // generated share card; pages that get no card (tags) show the site's image.
+    for (rel, card) in [
+        ("guides/hostile/index.html", "guides/hostile/card.png"),
+        ("index.html", "card.png"),
+        ("guides/index.html", "guides/card.png"),
+    ] {
+        let doc = page(&built, rel);
+        assert_eq!(meta(&doc, "og:image"), format!("{BASE}/{card}"), "{rel}");
+        assert_eq!(meta(&doc, "twitter:image"), format!("{BASE}/{card}"));
+        assert_eq!(meta(&doc, "og:image:width"), "1200", "{rel}");
+        assert_eq!(meta(&doc, "og:image:height"), "630", "{rel}");
+        assert_eq!(meta(&doc, "og:image:type"), "image/png", "{rel}");
+        assert_eq!(meta(&doc, "twitter:card"), "summary_large_image");
+        assert!(built.out.join(card).is_file(), "{card} is published");
+    }
+    let doc = page(&built, "guides/hostile/index.html");
+    assert_eq!(
+        meta(&doc, "og:image:alt"),
+        format!("{HOSTILE_TITLE} — Piazza di Prova")
+    );
+    let doc = expect("tags/pmi/index.html", "static/images/site.png");
     assert_eq!(meta(&doc, "og:image:alt"), "Il logo del sito di prova");
-    expect("index.html", "static/images/site.png");
-    expect("guides/index.html", "static/images/site.png");
 }
 
 #[test]

@@ -11,6 +11,7 @@ pub mod slug;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -97,6 +98,10 @@ pub struct Page {
     pub hash: u64,
     /// The `@/` targets its text links to (their URLs end up in the page).
     pub links: Vec<String>,
+    /// The slug of each tag in `tags`, computed once when the file is read.
+    pub tag_slugs: Vec<String>,
+    /// `date` as a number that orders pages (oldest smallest), computed once.
+    pub sort_key: i64,
 }
 
 impl Page {
@@ -110,7 +115,7 @@ impl Page {
 
     /// The date to sort and print by: `updated` never reorders a list, `date` does.
     pub fn sort_date(&self) -> i64 {
-        self.date.map_or(i64::MIN, |d| d.sort_key())
+        self.sort_key
     }
 
     /// The last time the page changed: `updated`, else `date`.
@@ -209,7 +214,7 @@ pub enum Target {
 #[derive(Debug, Clone, Default)]
 pub struct Content {
     /// All pages (drafts only with `--drafts`).
-    pub pages: Vec<Page>,
+    pub pages: Vec<Arc<Page>>,
     /// All sections; 0 is the home page.
     pub sections: Vec<Section>,
     /// Source path relative to content/ -> page or section.
@@ -240,7 +245,11 @@ pub struct LoadOptions {
 /// One Markdown file after reading, before it is placed in the index.
 #[derive(Debug, Clone)]
 enum Loaded {
-    Page(Box<Page>, Vec<(u32, SourceRef)>, Vec<(String, SourceRef)>),
+    Page(
+        Arc<Page>,
+        Arc<[(u32, SourceRef)]>,
+        Arc<[(String, SourceRef)]>,
+    ),
     Section(Box<Section>, Vec<(String, SourceRef)>),
     Draft(String),
 }
@@ -285,6 +294,40 @@ pub struct LoadCache {
     /// The config and options the files were parsed with; when they change, every
     /// file may parse differently (section defaults, drafts), so the cache is dropped.
     settings: u64,
+    /// The last walk of content/ and its warnings.
+    walked: Option<(Vec<Walked>, Vec<Error>)>,
+    /// Files under content/ the watcher saw modified, set just before a load.
+    modified: Option<Vec<PathBuf>>,
+}
+
+impl LoadCache {
+    /// Tells the next load that only these existing files changed since the last one,
+    /// so it may re-stat them instead of walking content/ again. Any file it does not
+    /// know (a new, deleted or renamed file) makes the load walk as usual.
+    pub fn only_modified(&mut self, paths: Option<Vec<PathBuf>>) {
+        self.modified = paths;
+    }
+
+    /// The previous walk, updated for `modified`, when those are all known files.
+    fn reuse_walk(&mut self, content_dir: &Path) -> Option<(Vec<Walked>, Vec<Error>)> {
+        let modified = self.modified.take()?;
+        let (walked, warnings) = self.walked.as_ref()?;
+        let mut walked = walked.clone();
+        for path in modified {
+            let rel = path
+                .strip_prefix(content_dir)
+                .ok()?
+                .to_string_lossy()
+                .replace('\\', "/");
+            let entry = walked.iter_mut().find(|w| w.rel == rel)?;
+            let meta = std::fs::symlink_metadata(&path).ok()?;
+            if !meta.is_file() {
+                return None;
+            }
+            entry.stamp = Stamp::of(&meta);
+        }
+        Some((walked, warnings.clone()))
+    }
 }
 
 #[derive(Debug)]
@@ -322,7 +365,23 @@ impl Content {
                 ..LoadCache::default()
             };
         }
-        let walked = walk(&config.root, &content_dir, &mut warnings, &mut errors);
+        let walked = match cache.reuse_walk(&content_dir) {
+            Some((walked, old_warnings)) => {
+                warnings = old_warnings;
+                walked
+            }
+            None => {
+                let mut walk_errors = Errors::default();
+                let walked = walk(&config.root, &content_dir, &mut warnings, &mut walk_errors);
+                if walk_errors.is_empty() {
+                    cache.walked = Some((walked.clone(), warnings.clone()));
+                } else {
+                    cache.walked = None;
+                }
+                errors.0.extend(walk_errors.0);
+                walked
+            }
+        };
         let stamps: HashMap<&str, Stamp> =
             walked.iter().map(|w| (w.rel.as_str(), w.stamp)).collect();
         let files: Vec<String> = walked.iter().map(|w| w.rel.clone()).collect();
@@ -453,9 +512,9 @@ impl Content {
                 Ok(Loaded::Page(page, refs, page_links)) => {
                     let i = content.pages.len();
                     content.by_source.insert(page.rel.clone(), Target::Page(i));
-                    thesis_refs.extend(refs.into_iter().map(|r| (i, r)));
-                    links.extend(page_links.into_iter().map(|l| (Target::Page(i), l)));
-                    content.pages.push(*page);
+                    thesis_refs.extend(refs.iter().map(|r| (i, r.clone())));
+                    links.extend(page_links.iter().map(|l| (Target::Page(i), l.clone())));
+                    content.pages.push(page);
                 }
             }
         }
@@ -695,8 +754,8 @@ impl Content {
         let mut slugs_of_page: Vec<Vec<String>> = Vec::with_capacity(self.pages.len());
         for (i, p) in self.pages.iter().enumerate() {
             let mut slugs: Vec<String> = Vec::with_capacity(p.tags.len());
-            for name in &p.tags {
-                let slug = slugify(name);
+            for (name, slug) in p.tags.iter().zip(&p.tag_slugs) {
+                let slug = slug.clone();
                 if slug.is_empty() || slugs.contains(&slug) {
                     continue;
                 }
@@ -894,8 +953,9 @@ fn load_file(
         Some(d) => d.clone(),
         None => markdown::summary(split.body, 160),
     };
+    let tag_slugs = fm.tags.iter().map(|t| slugify(t)).collect();
     Ok(Loaded::Page(
-        Box::new(Page {
+        Arc::new(Page {
             source,
             rel: rel.to_string(),
             shown,
@@ -922,9 +982,11 @@ fn load_file(
             words: scan.words,
             hash: hash_of(&text),
             links: scan.links.iter().map(|(t, _)| t.clone()).collect(),
+            tag_slugs,
+            sort_key: date.map_or(i64::MIN, |d| d.sort_key()),
         }),
-        scan.theses,
-        scan.links,
+        scan.theses.into(),
+        scan.links.into(),
     ))
 }
 
@@ -1113,8 +1175,8 @@ pub fn walk(
             }
         };
         let path = entry.path();
-        let shown = shown_path(site_root, path);
         if entry.path_is_symlink() {
+            let shown = shown_path(site_root, path);
             match path.canonicalize() {
                 Ok(target) if target.starts_with(&root) && target.is_file() => {}
                 Ok(target) if target.starts_with(&root) => {
@@ -1147,17 +1209,20 @@ pub fn walk(
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect();
-            // Follows a symlink (checked above to stay inside the site) to its target.
-            let stamp = std::fs::metadata(path)
-                .map(|m| Stamp::of(&m))
-                .unwrap_or_default();
-            files.push(Walked {
-                rel: rel.join("/"),
-                stamp,
-            });
+            files.push((rel.join("/"), entry.into_path()));
         }
     }
+    // Stamps in parallel: on a large site the stat calls are most of a walk.
     files
+        .into_par_iter()
+        .map(|(rel, path)| Walked {
+            // Follows a symlink (checked above to stay inside the site) to its target.
+            stamp: std::fs::metadata(&path)
+                .map(|m| Stamp::of(&m))
+                .unwrap_or_default(),
+            rel,
+        })
+        .collect()
 }
 
 /// A path as errors show it: relative to the site when inside it.

@@ -1,0 +1,600 @@
+//! Live reload in a real browser: `piazza serve` on a copy of the `watch` fixture, a
+//! guide open in headless Chromium, and edits to the guide's source file. The browser
+//! must show each change by itself: the test never reloads or navigates after opening
+//! the page.
+//!
+//! Chromium is driven through chromedriver's W3C WebDriver HTTP API, spoken over a
+//! plain `TcpStream` with `serde_json`: no browser-automation crate, nothing
+//! downloaded. Debian's `chromium` and `chromium-driver` packages provide both
+//! programs (`.ci/run` installs them). Without them the test prints `SKIPPED: ...` and
+//! passes, unless the environment variable `CI` is set, where it fails.
+//! `PIAZZA_TEST_CHROMIUM` and `PIAZZA_TEST_CHROMEDRIVER` point at other binaries.
+//!
+//! Every wait is a bounded poll; nothing sleeps and hopes.
+
+mod common;
+
+use std::ffi::OsStr;
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use common::TestSite;
+
+/// How often a wait looks again.
+const POLL: Duration = Duration::from_millis(50);
+/// How long the browser may take to show a change after the source file is saved.
+const LIVE: Duration = Duration::from_secs(10);
+/// How long the server and chromedriver may take to start.
+const STARTUP: Duration = Duration::from_secs(20);
+/// The guide the test edits, and where it is served.
+const GUIDE: &str = "content/guides/guida-1.md";
+const GUIDE_PATH: &str = "/guides/guida-1/";
+const OLD_TITLE: &str = "Guida 1";
+const NEW_TITLE: &str = "Guida 1, riveduta nel browser";
+const FIXED_TEXT: &str = "Testo corretto dopo la correzione.";
+
+/// Installed in every document before its own scripts (over the DevTools protocol):
+/// keeps the page's `EventSource` objects, otherwise unchanged, so the test can wait
+/// until the page's live-reload stream is open before it edits a file. The server
+/// registers a stream before the browser sees its response head, so an event sent
+/// after that reaches the page; an edit made earlier could be lost on the way.
+const STREAM_PROBE: &str = r#"(() => {
+  const Native = window.EventSource;
+  if (!Native) return;
+  const sources = [];
+  window.__piazzaTestStreams = sources;
+  window.EventSource = class extends Native {
+    constructor(url, init) {
+      super(url, init);
+      sources.push(this);
+    }
+  };
+})();"#;
+
+/// The readyState of each live-reload stream of the page (1 is OPEN).
+const STREAM_STATES: &str = "const s = window.__piazzaTestStreams; \
+return Array.isArray(s) ? s.map((x) => x.readyState) : null;";
+
+#[test]
+fn the_browser_follows_edits_errors_and_fixes_by_itself() {
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let started = Instant::now();
+    let site = TestSite::fixture("watch");
+    assert!(site
+        .read(GUIDE)
+        .contains(&format!("title: \"{OLD_TITLE}\"")));
+    // A folder for the probe that shows the watcher is running (see `Serve::start`).
+    std::fs::create_dir_all(site.path("static")).expect("create static/");
+
+    let serve = Serve::start(&site);
+    let driver = Driver::start(&tools, site.tmp());
+    let browser = driver.session(&tools.chromium, &site.tmp().join("chromium-profile"));
+    browser.on_new_document(STREAM_PROBE);
+    let ready = started.elapsed();
+
+    // The page as first served.
+    let url = format!("http://{}{GUIDE_PATH}", serve.addr);
+    browser.navigate(&url);
+    wait_for("the live-reload stream to open", || browser.streams_open());
+    assert_eq!(browser.text("article h1").expect("h1"), OLD_TITLE);
+
+    // 1. A new title: the page reloads itself and shows it.
+    let edited = Instant::now();
+    site.edit(GUIDE, |s| {
+        s.replace(&format!("\"{OLD_TITLE}\""), &format!("\"{NEW_TITLE}\""))
+    });
+    wait_for(&format!("the h1 to become {NEW_TITLE:?}"), || {
+        let h1 = browser.text("article h1")?;
+        if h1 == NEW_TITLE {
+            Ok(())
+        } else {
+            Err(format!("the h1 is {h1:?}"))
+        }
+    });
+    let title_shown = edited.elapsed();
+    assert_eq!(browser.current_url(), url, "the page moved");
+    wait_for("the reloaded page's live-reload stream to open", || {
+        browser.streams_open()
+    });
+
+    // 2. An unknown thesis: the error shows over the last good page.
+    let edited = Instant::now();
+    site.edit(GUIDE, |s| format!("{s}\n{{{{ thesis(99) }}}}\n"));
+    let overlay = wait_for("the #piazza-error overlay", || {
+        browser
+            .texts("#piazza-error")?
+            .into_iter()
+            .next()
+            .ok_or_else(|| "no overlay".to_string())
+    });
+    let error_shown = edited.elapsed();
+    assert!(
+        overlay.contains(GUIDE) && overlay.contains("99"),
+        "the overlay should name {GUIDE} and thesis 99:\n{overlay}"
+    );
+    assert_eq!(
+        browser.text("article h1").expect("h1 under the overlay"),
+        NEW_TITLE,
+        "the last good page should stay under the overlay"
+    );
+
+    // 3. The fix: the overlay goes and the fixed page shows.
+    let edited = Instant::now();
+    site.edit(GUIDE, |s| {
+        s.replace("\n{{ thesis(99) }}\n", &format!("\n{FIXED_TEXT}\n"))
+    });
+    wait_for("the overlay to go and the fixed text to show", || {
+        let overlays = browser.texts("#piazza-error")?;
+        let prose = browser.text("article .prose")?;
+        if overlays.is_empty() && prose.contains(FIXED_TEXT) {
+            Ok(())
+        } else {
+            Err(format!("overlays {overlays:?}, text {prose:?}"))
+        }
+    });
+    let fix_shown = edited.elapsed();
+    assert_eq!(browser.text("article h1").expect("h1"), NEW_TITLE);
+    assert_eq!(browser.current_url(), url, "the page moved");
+
+    eprintln!(
+        "browser test: server, chromedriver and chromium ready in {ready:?}; \
+         saved to shown: title {title_shown:?}, error overlay {error_shown:?}, \
+         fix {fix_shown:?}; total {:?}",
+        started.elapsed()
+    );
+}
+
+/// Polls `probe` every [`POLL`] until it returns `Ok`, for at most [`LIVE`]. An `Err`
+/// means "not yet" and says what the probe saw (a page that is reloading has no
+/// elements for a moment, so WebDriver errors are "not yet" too); the last one is
+/// reported on timeout.
+fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Result<T, String>) -> T {
+    let deadline = Instant::now() + LIVE;
+    loop {
+        let last = match probe() {
+            Ok(value) => return value,
+            Err(e) => e,
+        };
+        assert!(
+            Instant::now() < deadline,
+            "waited {LIVE:?} for {what}; last seen: {last}"
+        );
+        std::thread::sleep(POLL);
+    }
+}
+
+/// The two programs the test drives.
+struct Tools {
+    chromium: PathBuf,
+    chromedriver: PathBuf,
+}
+
+/// Chromium and chromedriver, or `None` (after saying so) when one is missing and the
+/// test may be skipped. Under CI a missing one is a failure.
+fn browser_tools() -> Option<Tools> {
+    let chromium = find_program("PIAZZA_TEST_CHROMIUM", "chromium");
+    let chromedriver = find_program("PIAZZA_TEST_CHROMEDRIVER", "chromedriver");
+    match (chromium, chromedriver) {
+        (Some(chromium), Some(chromedriver)) => Some(Tools {
+            chromium,
+            chromedriver,
+        }),
+        (chromium, chromedriver) => {
+            let missing: Vec<&str> = [("chromium", &chromium), ("chromedriver", &chromedriver)]
+                .into_iter()
+                .filter(|(_, found)| found.is_none())
+                .map(|(name, _)| name)
+                .collect();
+            let message = format!(
+                "the live-reload browser test needs {} (Debian: apt-get install chromium \
+                 chromium-driver)",
+                missing.join(" and ")
+            );
+            assert!(std::env::var_os("CI").is_none(), "{message}; CI is set");
+            eprintln!("SKIPPED: {message}");
+            None
+        }
+    }
+}
+
+/// The program named by the environment variable `var`, or `name` on the PATH.
+fn find_program(var: &str, name: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(var) {
+        let path = PathBuf::from(path);
+        return path.is_file().then_some(path);
+    }
+    let dirs = std::env::var_os("PATH")?;
+    std::env::split_paths(&dirs)
+        .map(|dir| dir.join(name))
+        .find(|path| is_executable(path))
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        path.metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .expect("find a free port")
+        .port()
+}
+
+/// A child process that is killed when this value is dropped (also when the test
+/// panics, when its log is printed too).
+struct Guard {
+    name: &'static str,
+    child: Child,
+    log: PathBuf,
+}
+
+impl Guard {
+    /// Starts `program` with `args`, its output going to `log`.
+    fn spawn(name: &'static str, program: &Path, args: &[&OsStr], log: PathBuf) -> Guard {
+        let out = std::fs::File::create(&log).expect("create a log file");
+        let err = out.try_clone().expect("clone the log file");
+        let child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", program.display()));
+        Guard { name, child, log }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Polls `done` every [`POLL`] until it is true; panics (with the log) when the
+    /// process ends first or `deadline` passes.
+    fn poll_until(&mut self, what: &str, deadline: Instant, mut done: impl FnMut() -> bool) {
+        while !done() {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("{} exited ({status}):\n{}", self.name, self.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: no {what} within {STARTUP:?}:\n{}",
+                self.name,
+                self.log()
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("--- {} output ---\n{}", self.name, self.log());
+        }
+    }
+}
+
+/// `piazza serve` on the test site.
+struct Serve {
+    addr: SocketAddr,
+    _process: Guard,
+}
+
+impl Serve {
+    /// Starts the server and returns once it serves the built guide and its watcher
+    /// sees changes: a probe file written into `static/` must come out of a rebuild.
+    /// (The watcher starts after the first build, so a page that loads is not proof.)
+    /// The probe is written again every second in case the first write came before the
+    /// watcher.
+    fn start(site: &TestSite) -> Serve {
+        let port = free_port();
+        let mut process = Guard::spawn(
+            "piazza serve",
+            Path::new(env!("CARGO_BIN_EXE_piazza")),
+            &[
+                OsStr::new("serve"),
+                OsStr::new("--site"),
+                site.root().as_os_str(),
+                OsStr::new("--port"),
+                OsStr::new(&port.to_string()),
+            ],
+            site.tmp().join("serve.log"),
+        );
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        let deadline = Instant::now() + STARTUP;
+        process.poll_until("a connection", deadline, || {
+            TcpStream::connect_timeout(&addr, POLL).is_ok()
+        });
+        assert!(
+            !process.log().contains("is busy"),
+            "port {port} was taken meanwhile:\n{}",
+            process.log()
+        );
+        process.poll_until("the guide page", deadline, || {
+            http(addr, "GET", GUIDE_PATH, None)
+                .is_ok_and(|(status, body)| status == 200 && body.contains(OLD_TITLE))
+        });
+        let probe = site.path("static/watch-probe.txt");
+        let mut written: Option<Instant> = None;
+        process.poll_until("a rebuild after a change", deadline, || {
+            if written.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+                std::fs::write(&probe, "probe").expect("write the probe");
+                written = Some(Instant::now());
+            }
+            http(addr, "GET", "/watch-probe.txt", None)
+                .is_ok_and(|(status, body)| status == 200 && body == "probe")
+        });
+        Serve {
+            addr,
+            _process: process,
+        }
+    }
+}
+
+/// A running chromedriver.
+struct Driver {
+    addr: SocketAddr,
+    process: Guard,
+}
+
+impl Driver {
+    fn start(tools: &Tools, tmp: &Path) -> Driver {
+        let port = free_port();
+        let mut process = Guard::spawn(
+            "chromedriver",
+            &tools.chromedriver,
+            &[OsStr::new(&format!("--port={port}"))],
+            tmp.join("chromedriver.log"),
+        );
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+        process.poll_until("a ready /status", Instant::now() + STARTUP, || {
+            webdriver(addr, "GET", "/status", None).is_ok_and(|s| s["ready"] == json!(true))
+        });
+        Driver { addr, process }
+    }
+
+    /// A new headless Chromium with a fresh profile in `profile`.
+    fn session(&self, chromium: &Path, profile: &Path) -> Browser<'_> {
+        std::fs::create_dir_all(profile).expect("create the profile folder");
+        let capabilities = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "chrome",
+                    "pageLoadStrategy": "normal",
+                    "timeouts": { "pageLoad": 20_000, "script": 10_000, "implicit": 0 },
+                    "goog:chromeOptions": {
+                        "binary": chromium,
+                        "args": [
+                            "--headless=new",
+                            "--no-sandbox",
+                            "--disable-gpu",
+                            "--disable-dev-shm-usage",
+                            "--no-first-run",
+                            "--no-default-browser-check",
+                            "--disable-background-networking",
+                            "--disable-component-update",
+                            "--disable-sync",
+                            "--disable-extensions",
+                            format!("--user-data-dir={}", profile.display()),
+                        ]
+                    }
+                }
+            }
+        });
+        let session =
+            webdriver(self.addr, "POST", "/session", Some(&capabilities)).unwrap_or_else(|e| {
+                panic!(
+                    "start chromium through chromedriver: {e}\n{}",
+                    self.process.log()
+                )
+            });
+        let id = session["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_string();
+        let pid = session["capabilities"]["goog:processID"].as_u64();
+        Browser {
+            driver: self,
+            id,
+            pid,
+        }
+    }
+}
+
+/// A browser session; quits the browser when dropped.
+struct Browser<'a> {
+    driver: &'a Driver,
+    id: String,
+    /// Chromium's process, ended by hand if chromedriver cannot close it.
+    pid: Option<u64>,
+}
+
+impl Browser<'_> {
+    fn command(&self, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+        let path = format!("/session/{}{path}", self.id);
+        webdriver(self.driver.addr, method, &path, body)
+    }
+
+    /// Runs `source` in every document this tab loads from now on, before the page's
+    /// own scripts (chromedriver's DevTools pass-through).
+    fn on_new_document(&self, source: &str) {
+        let body = json!({
+            "cmd": "Page.addScriptToEvaluateOnNewDocument",
+            "params": { "source": source }
+        });
+        self.command("POST", "/goog/cdp/execute", Some(&body))
+            .expect("install the stream probe");
+    }
+
+    fn navigate(&self, url: &str) {
+        self.command("POST", "/url", Some(&json!({ "url": url })))
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    fn current_url(&self) -> String {
+        let url = self.command("GET", "/url", None).expect("current URL");
+        url.as_str().unwrap_or_default().to_string()
+    }
+
+    /// The rendered text of every element matching `css`.
+    fn texts(&self, css: &str) -> Result<Vec<String>, String> {
+        let found = self.command(
+            "POST",
+            "/elements",
+            Some(&json!({ "using": "css selector", "value": css })),
+        )?;
+        let mut texts = Vec::new();
+        for element in found.as_array().into_iter().flatten() {
+            let id = element
+                .as_object()
+                .and_then(|o| o.values().next())
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("odd element reference {element}"))?;
+            let text = self.command("GET", &format!("/element/{id}/text"), None)?;
+            texts.push(text.as_str().unwrap_or_default().to_string());
+        }
+        Ok(texts)
+    }
+
+    /// The rendered text of the one element matching `css`.
+    fn text(&self, css: &str) -> Result<String, String> {
+        let mut texts = self.texts(css)?;
+        match texts.len() {
+            1 => Ok(texts.remove(0)),
+            n => Err(format!("{n} elements match {css:?}")),
+        }
+    }
+
+    /// `Ok` when the page has opened a live-reload stream and all its streams are open.
+    fn streams_open(&self) -> Result<(), String> {
+        let states = self.script(STREAM_STATES)?;
+        match states.as_array() {
+            Some(s) if !s.is_empty() && s.iter().all(|x| x == &json!(1)) => Ok(()),
+            _ => Err(format!("stream readyStates {states}")),
+        }
+    }
+
+    /// The value a synchronous script returns.
+    fn script(&self, source: &str) -> Result<Value, String> {
+        self.command(
+            "POST",
+            "/execute/sync",
+            Some(&json!({ "script": source, "args": [] })),
+        )
+    }
+}
+
+impl Drop for Browser<'_> {
+    fn drop(&mut self) {
+        if self.command("DELETE", "", None).is_err() {
+            if let Some(pid) = self.pid {
+                let _ = Command::new("kill").arg(pid.to_string()).status();
+            }
+        }
+    }
+}
+
+/// One WebDriver command: its `value`, or the error chromedriver reported.
+fn webdriver(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<Value, String> {
+    let (status, text) = http(addr, method, path, body)?;
+    let mut reply: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{method} {path}: {e}: {text}"))?;
+    let value = reply["value"].take();
+    if status == 200 {
+        Ok(value)
+    } else {
+        Err(format!(
+            "{method} {path}: {status} {}: {}",
+            value["error"].as_str().unwrap_or("?"),
+            value["message"].as_str().unwrap_or("?")
+        ))
+    }
+}
+
+/// One HTTP/1.1 request on a fresh connection: status and body (as text).
+fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<&Value>,
+) -> Result<(u16, String), String> {
+    let fail = |e: std::io::Error| format!("{method} {path}: {e}");
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).map_err(fail)?;
+    // Long enough for chromedriver to start a browser or wait out a page load.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(fail)?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/json; charset=utf-8\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).map_err(fail)?;
+    // chromedriver keeps the connection open despite `Connection: close`, so the body
+    // ends where its Content-Length says (both servers send one, never chunks).
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 8192];
+    let (head, body_start, length) = loop {
+        let n = stream.read(&mut buf).map_err(fail)?;
+        if n == 0 {
+            return Err(format!(
+                "{method} {path}: connection closed before the head"
+            ));
+        }
+        reply.extend_from_slice(&buf[..n]);
+        if let Some(end) = reply.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&reply[..end]).into_owned();
+            let length = head
+                .lines()
+                .filter_map(|line| line.split_once(':'))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, value)| value.trim().parse::<usize>().ok())
+                .ok_or_else(|| format!("{method} {path}: no Content-Length in {head:?}"))?;
+            break (head, end + 4, length);
+        }
+    };
+    let head_only = method == "HEAD";
+    while !head_only && reply.len() < body_start + length {
+        let n = stream.read(&mut buf).map_err(fail)?;
+        if n == 0 {
+            return Err(format!("{method} {path}: connection closed in the body"));
+        }
+        reply.extend_from_slice(&buf[..n]);
+    }
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("{method} {path}: bad status line in {head:?}"))?;
+    let end = if head_only {
+        body_start
+    } else {
+        body_start + length
+    };
+    let body = String::from_utf8_lossy(&reply[body_start..end]).into_owned();
+    Ok((status, body))
+}
