@@ -446,19 +446,22 @@ impl Content {
         }
 
         let section_of = |rel: &str| -> usize {
-            let dir = match bundle_of(rel) {
-                Some(b) => parent_dir(b.trim_end_matches('/')).to_string(),
-                None => parent_dir(rel).to_string(),
+            let bundle = bundle_of(rel);
+            let dir = match &bundle {
+                Some(b) => parent_dir(b.trim_end_matches('/')),
+                None => parent_dir(rel),
             };
-            section_index.get(dir.as_str()).copied().unwrap_or(0)
+            section_index.get(dir).copied().unwrap_or(0)
         };
         let context = |i: usize| (i, sections[i].path.clone(), sections[i].is_theses);
         let stale: Vec<&String> = markdown_files
             .iter()
             .filter(|rel| match cache.files.get(rel.as_str()) {
                 Some(c) => {
+                    let i = section_of(rel);
                     Some(&c.stamp) != stamps.get(rel.as_str())
-                        || c.context != context(section_of(rel))
+                        || (c.context.0, c.context.1.as_str(), c.context.2)
+                            != (i, sections[i].path.as_str(), sections[i].is_theses)
                 }
                 None => true,
             })
@@ -542,7 +545,6 @@ impl Content {
     /// Places every page, section and alias on its URL and reports two owners of one
     /// URL, including the URLs piazza generates itself (tag pages, list pages, 404, feed).
     fn check_urls(&self, paginate_by: usize, errors: &mut Errors) {
-        let mut seen: HashMap<String, String> = HashMap::new();
         let mut generated = vec![
             ("/404.html".to_string(), "the 404 page".to_string()),
             ("/feed.xml".to_string(), "the RSS feed".to_string()),
@@ -569,7 +571,10 @@ impl Content {
                 ));
             }
         }
-        seen.extend(generated);
+        let generated: HashMap<String, String> = generated.into_iter().collect();
+        // Borrowed keys: one allocation-free entry per page, rebuilt on every watch rebuild.
+        let mut seen: HashMap<&str, &Path> =
+            HashMap::with_capacity(self.pages.len() + self.sections.len());
         let sections = self
             .sections
             .iter()
@@ -585,14 +590,19 @@ impl Content {
                 .map(move |a| (a.as_str(), p.shown.as_path(), line))
         });
         for (path, who, line) in sections.chain(pages).chain(aliases) {
-            match seen.get(path) {
+            let other = match (generated.get(path), seen.get(path)) {
+                (Some(g), _) => Some(g.clone()),
+                (None, Some(p)) => Some(p.display().to_string()),
+                (None, None) => None,
+            };
+            match other {
                 Some(other) => errors.push(
                     Error::in_file(who, format!("the URL {path} is already taken by {other}"))
                         .at_line(line)
                         .hint("two things cannot publish to one URL: give one a different `slug:`, file name or alias"),
                 ),
                 None => {
-                    seen.insert(path.to_string(), who.display().to_string());
+                    seen.insert(path, who);
                 }
             }
         }
