@@ -954,6 +954,11 @@ fn init_and_build(language: &str) -> TestSite {
     assert_eq!(home.attr("html", "lang"), language);
     let report = check_links(&t.out(), "https://example.org");
     assert!(report.broken.is_empty(), "{}", report.broken.join("\n"));
+    let ignored = std::fs::read_to_string(t.root().join(".gitignore")).unwrap();
+    assert!(
+        ignored.lines().any(|l| l == "/public/") && ignored.lines().any(|l| l == "/.piazza-serve/"),
+        "{ignored}"
+    );
     t
 }
 
