@@ -370,7 +370,7 @@ impl Site {
             Item::TagIndex => self.render_tag_index(),
             Item::Tag(t, n) => self.render_tag(t, n),
             Item::NotFound => self.render_not_found(),
-            Item::Alias(p, a) => self.render_alias(p, a),
+            Item::Alias(p, _) => self.render_alias(p),
             Item::Feed => Ok(self.feed()),
             Item::Sitemap => Ok(self.sitemap()),
             Item::Robots => Ok(format!(
@@ -815,13 +815,26 @@ impl Site {
         permalink: &str,
         trail: &[(String, String)],
     ) -> social::Head {
+        self.generic_head(Schema::CollectionPage, title, description, permalink, trail)
+    }
+
+    /// The head of a page piazza makes itself (tag lists, 404): the site's share image,
+    /// no dates or author.
+    fn generic_head(
+        &self,
+        schema: Schema,
+        title: &str,
+        description: &str,
+        permalink: &str,
+        trail: &[(String, String)],
+    ) -> social::Head {
         social::head(
             &self.config,
             &PageMeta {
                 title,
                 description,
                 url: permalink,
-                schema: Schema::CollectionPage,
+                schema,
                 image: self.default_image.as_ref(),
                 published: None,
                 modified: None,
@@ -839,29 +852,12 @@ impl Site {
         let title = self.strings.text("not_found_title");
         let description = self.strings.text("not_found_text");
         let permalink = self.abs("/404.html");
-        let head = social::head(
-            &self.config,
-            &PageMeta {
-                title: &title,
-                description: &description,
-                url: &permalink,
-                schema: Schema::WebPage,
-                image: self.default_image.as_ref(),
-                published: None,
-                modified: None,
-                author: None,
-                tags: &[],
-                section: None,
-                number: None,
-                breadcrumbs: &[],
-            },
-            self.default_image.as_ref(),
-        );
+        let head = self.generic_head(Schema::WebPage, &title, &description, &permalink, &[]);
         self.templates
             .render("404.html", context! { head => to_value(&head) })
     }
 
-    fn render_alias(&self, pi: usize, _a: usize) -> Result<String, Error> {
+    fn render_alias(&self, pi: usize) -> Result<String, Error> {
         let p = &self.content.pages[pi];
         self.templates.render(
             "alias.html",
