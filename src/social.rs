@@ -26,7 +26,7 @@ pub fn encode(s: &str) -> String {
 }
 
 /// A share image, resolved to a URL and, where it could be read, its size.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Hash)]
 pub struct ImageView {
     /// Absolute URL, for og:image.
     pub url: String,

@@ -300,7 +300,7 @@ pub fn fingerprints(site: &Site) -> Vec<(Item, String, u64)> {
                     p.draft,
                 ),
             );
-            hash(&mut h, &format!("{:?}", site.page_images[i]));
+            hash(&mut h, &site.page_images[i]);
             for &t in &c.page_tags[i] {
                 hash(&mut h, &(&c.tags[t].name, &c.tags[t].path));
             }
@@ -372,7 +372,7 @@ pub fn fingerprints(site: &Site) -> Vec<(Item, String, u64)> {
                             s.pages.len(),
                         ),
                     );
-                    hash(&mut h, &format!("{:?}", site.section_images[si]));
+                    hash(&mut h, &site.section_images[si]);
                     links(&mut h, &s.links);
                     for &sub in &s.subsections {
                         hash(&mut h, &(&c.sections[sub].title, &c.sections[sub].path));
