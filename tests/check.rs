@@ -1,10 +1,14 @@
 //! `piazza check`: the share-readiness report, its findings, formats and exit codes.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
+
+use common::copy_dir;
 
 const FINDINGS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/check-findings");
 const CLEAN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/check-clean");
@@ -43,26 +47,10 @@ fn check_json(site: &str, extra: &[&str]) -> (Run, Value) {
     (run, json)
 }
 
-/// Copies a folder recursively, leaving out `public/` (a build's output).
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "public" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 fn copy_of(site: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("site");
-    copy_dir(Path::new(site), &dir);
+    copy_dir(Path::new(site), &dir, &|f| f != Path::new("public"));
     (tmp, dir)
 }
 

@@ -2,12 +2,16 @@
 //! JSON-LD), image sizes read from real files of each format, share links decoded back to
 //! the canonical URL and title, hostile text round-trips, and valid HTML.
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use scraper::{Html, Selector};
 use serde_json::Value;
+
+use common::{copy_dir, percent_decode};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/site");
@@ -223,21 +227,6 @@ fn basic_images() -> Vec<TestImage> {
 // ---------------------------------------------------------------------------------------
 // Building and reading.
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "public" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 struct Built {
     _tmp: tempfile::TempDir,
     out: PathBuf,
@@ -252,7 +241,9 @@ struct Run {
 fn build_with(name: &str, prepare: impl FnOnce(&Path)) -> (Built, Run) {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
-    copy_dir(&Path::new(FIXTURES).join(name), &site);
+    copy_dir(&Path::new(FIXTURES).join(name), &site, &|f| {
+        f != Path::new("public")
+    });
     prepare(&site);
     let out = tmp.path().join("out");
     let run = build_site(&site, &out);
@@ -362,24 +353,6 @@ fn node(graph: &[Value], kind: &str) -> Value {
         .find(|n| n["@type"] == kind)
         .unwrap_or_else(|| panic!("no {kind} in {graph:#?}"))
         .clone()
-}
-
-/// Decodes `%XX` escapes (and nothing else: a `+` stays a `+`) into UTF-8.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = std::str::from_utf8(&b[i + 1..i + 3]).expect("two hex digits");
-            out.push(u8::from_str_radix(hex, 16).expect("hex"));
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).expect("UTF-8 after decoding")
 }
 
 /// Splits a share link into the part before `?` and its decoded query parameters.

@@ -4,24 +4,15 @@
 //! config changes is applied to a fixture site; after each step the in-place rebuild's
 //! output folder is compared byte for byte with a fresh full build of the same sources.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use piazza::site::SiteOptions;
 use piazza::watch::Rebuilder;
 
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        let target = to.join(rel);
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
+use common::copy_dir;
 
 /// Every file under `dir`, relative path -> bytes.
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -213,17 +204,20 @@ fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -
     }
 }
 
-#[test]
-fn incremental_rebuilds_equal_full_builds() {
+/// A copy of the watch fixture, built once in place: (temp dir, site, output, rebuilder).
+fn live_site() -> (tempfile::TempDir, PathBuf, PathBuf, Rebuilder) {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
-    copy_dir(
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/watch")),
-        &site,
-    );
+    copy_dir(&common::fixtures_dir().join("watch"), &site, &|_| true);
     let out = dir.path().join("live");
     let mut rebuilder = Rebuilder::new(&site, &out, SiteOptions::default(), false).unwrap();
     rebuilder.rebuild().unwrap();
+    (dir, site, out, rebuilder)
+}
+
+#[test]
+fn incremental_rebuilds_equal_full_builds() {
+    let (dir, site, out, mut rebuilder) = live_site();
     assert_eq!(
         tree(&out),
         full_build(&site, dir.path()).unwrap(),
@@ -269,15 +263,7 @@ fn incremental_rebuilds_equal_full_builds() {
 
 #[test]
 fn one_edit_rewrites_only_what_depends_on_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    copy_dir(
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/watch")),
-        &site,
-    );
-    let out = dir.path().join("live");
-    let mut rebuilder = Rebuilder::new(&site, &out, SiteOptions::default(), false).unwrap();
-    rebuilder.rebuild().unwrap();
+    let (_dir, site, out, mut rebuilder) = live_site();
     let nothing = rebuilder.rebuild().unwrap();
     assert!(nothing.written.is_empty(), "{:?}", nothing.written);
     assert_eq!(nothing.rendered, 0);

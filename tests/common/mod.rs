@@ -416,21 +416,23 @@ pub fn child_text<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> Option<&'a s
         .and_then(|c| c.text())
 }
 
-/// Decodes `%XX` escapes (UTF-8).
+/// Decodes `%XX` escapes into UTF-8, and nothing else (a `+` stays a `+`). A malformed
+/// escape fails the test: share links must be encoded exactly once and correctly.
 pub fn percent_decode(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
     while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
+        if b[i] == b'%' {
+            let hex = s
+                .get(i + 1..i + 3)
+                .unwrap_or_else(|| panic!("a truncated escape in {s}"));
+            out.push(u8::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("`%{hex}` in {s}")));
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
         }
-        out.push(b[i]);
-        i += 1;
     }
     String::from_utf8(out).expect("percent-decoded text is UTF-8")
 }
