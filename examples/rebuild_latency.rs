@@ -4,7 +4,7 @@
 //!
 //! Each edit appends a sentence to one guide (or changes the footer template) and times
 //! `Rebuilder::rebuild` until the new HTML is on disk. The file watcher's debounce
-//! (25 ms) comes on top of these figures.
+//! (20 ms) comes on top of these figures.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;

@@ -30,7 +30,7 @@ use resvg::{tiny_skia, usvg};
 use serde::Serialize;
 
 use crate::config::{CardConfig, Config, CONFIG_FILE};
-use crate::content::{Content, PageKind};
+use crate::content::{Content, Page, PageKind};
 use crate::error::{Error, Errors};
 use crate::site::{Site, Source, StaticFile};
 use crate::social::ImageView;
@@ -190,28 +190,7 @@ impl Cards {
         for (i, p) in content.pages.iter().enumerate() {
             if p.image.is_none() && p.kind != PageKind::Page && take(&p.path, &p.shown) {
                 cards.pages[i] = true;
-                let alt = match p.number.filter(|_| p.kind == PageKind::Thesis) {
-                    Some(n) => strings
-                        .get(
-                            "card_alt_thesis",
-                            &[
-                                ("thesis", strings.text("thesis")),
-                                ("number", n.to_string()),
-                                ("title", p.title.clone()),
-                                ("site", config.title.clone()),
-                            ],
-                        )
-                        .unwrap_or_else(|| {
-                            format!(
-                                "{} {n}: {} — {}",
-                                strings.text("thesis"),
-                                p.title,
-                                config.title
-                            )
-                        }),
-                    None => page_alt(strings, &p.title, &config.title),
-                };
-                page_images[i] = Some(image_view(config, &p.path, alt));
+                page_images[i] = Some(page_card_image(config, strings, p));
             }
         }
         for (si, s) in content.sections.iter().enumerate() {
@@ -243,6 +222,32 @@ impl Cards {
             COLUMN
         }
     }
+}
+
+/// The share image of a page whose image is its generated card.
+pub fn page_card_image(config: &Config, strings: &Strings, p: &Page) -> ImageView {
+    let alt = match p.number.filter(|_| p.kind == PageKind::Thesis) {
+        Some(n) => strings
+            .get(
+                "card_alt_thesis",
+                &[
+                    ("thesis", strings.text("thesis")),
+                    ("number", n.to_string()),
+                    ("title", p.title.clone()),
+                    ("site", config.title.clone()),
+                ],
+            )
+            .unwrap_or_else(|| {
+                format!(
+                    "{} {n}: {} — {}",
+                    strings.text("thesis"),
+                    p.title,
+                    config.title
+                )
+            }),
+        None => page_alt(strings, &p.title, &config.title),
+    };
+    image_view(config, &p.path, alt)
 }
 
 fn page_alt(strings: &Strings, title: &str, site: &str) -> String {

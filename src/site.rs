@@ -4,9 +4,10 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::config::{BaseUrl, Config};
-use crate::content::{self, Content, LoadCache, LoadOptions, PageKind};
+use crate::content::{self, Content, LoadCache, LoadOptions, Page, PageKind};
 use crate::error::{Error, Errors};
 use crate::image;
 use crate::markdown;
@@ -249,30 +250,66 @@ impl Site {
         let mut out = HashMap::new();
         let mut errors = Errors::default();
         for (&n, &i) in &self.content.theses {
-            let p = &self.content.pages[i];
-            let view = crate::render::ThesisRef {
-                number: n,
-                title: p.title.clone(),
-                url: self.config.base_url.url(&p.path),
-                permalink: self.config.base_url.absolute(&p.path),
-                summary: p.summary.clone(),
-            };
-            let block = self.templates.render(
-                "shortcodes/thesis.html",
-                minijinja::context! { thesis => to_value(&view), inline => false },
-            );
-            let inline = self.templates.render(
-                "shortcodes/thesis.html",
-                minijinja::context! { thesis => to_value(&view), inline => true },
-            );
-            match (block, inline) {
-                (Ok(b), Ok(l)) => {
-                    out.insert(n, (b, l.trim().to_string()));
+            match self.thesis_snippet(n, &self.content.pages[i]) {
+                Ok(html) => {
+                    out.insert(n, html);
                 }
-                (Err(e), _) | (_, Err(e)) => errors.push(e),
+                Err(e) => errors.push(e),
             }
         }
         errors.into_result().map(|()| out)
+    }
+
+    /// Thesis `n` as a block quote and as an inline link.
+    fn thesis_snippet(&self, n: u32, p: &Page) -> Result<(String, String), Error> {
+        let view = to_value(&crate::render::ThesisRef {
+            number: n,
+            title: p.title.clone(),
+            url: self.config.base_url.url(&p.path),
+            permalink: self.config.base_url.absolute(&p.path),
+            summary: p.summary.clone(),
+        });
+        let render = |inline: bool| {
+            self.templates.render(
+                "shortcodes/thesis.html",
+                minijinja::context! { thesis => view.clone(), inline => inline },
+            )
+        };
+        Ok((render(false)?, render(true)?.trim().to_string()))
+    }
+
+    /// Swaps in pages re-read by [`Content::reread_pages`] with what the site derives
+    /// from them alone (share image alt, thesis quote). Returns false, changing
+    /// nothing, when an edit reaches the whole site (a standalone page's title is in
+    /// every page's menu): load the site again then. On error nothing changes.
+    pub fn replace_pages(&mut self, edits: Vec<(usize, Arc<Page>)>) -> Result<bool, Errors> {
+        let menu_changed = edits.iter().any(|(i, p)| {
+            let old = &self.content.pages[*i];
+            old.section == 0 && old.title != p.title
+        });
+        if menu_changed {
+            return Ok(false);
+        }
+        let mut snippets = Vec::new();
+        let mut errors = Errors::default();
+        for (_, p) in &edits {
+            if let (PageKind::Thesis, Some(n)) = (p.kind, p.number) {
+                match self.thesis_snippet(n, p) {
+                    Ok(html) => snippets.push((n, html)),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        errors.into_result()?;
+        for (i, p) in &edits {
+            if self.cards.pages[*i] {
+                self.page_images[*i] =
+                    Some(crate::card::page_card_image(&self.config, &self.strings, p));
+            }
+        }
+        self.thesis_html.extend(snippets);
+        self.content.replace_pages(edits);
+        Ok(true)
     }
 
     /// The share image of a page.

@@ -2,13 +2,18 @@
 //!
 //! Every output file gets a fingerprint: a hash of exactly the data its rendering
 //! reads (the page's own text, the cards of the pages it lists or links to, the
-//! templates, strings and config). A rebuild reloads only changed source files,
-//! recomputes the fingerprints (cheap hashing, no rendering), renders the outputs whose
-//! fingerprint changed, and writes only files whose bytes differ. New files are written
+//! templates, strings and config). A rebuild renders only the outputs whose
+//! fingerprint changed and writes only files whose bytes differ. New files are written
 //! beside their target and renamed into place only when every render succeeded, so a
 //! broken edit leaves the last good site being served.
+//!
+//! The common case, a writer saving a page, takes a shorter road: the few saved files
+//! are parsed again and, when they leave the index as it was (same URLs, order, tags,
+//! theses), swapped into the live site; then only the outputs recorded as reading
+//! those pages are fingerprinted again. Anything else reloads the site, re-reading
+//! only the files whose stamps changed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -16,7 +21,8 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use crate::content::LoadCache;
+use crate::card::CardOf;
+use crate::content::{LoadCache, LoadOptions, PageEdits};
 use crate::error::{Error, Errors};
 use crate::output::{check_output_folder, MARKER};
 use crate::render::{list_path, Item, FEED_ITEMS};
@@ -33,8 +39,11 @@ pub struct Report {
     pub rendered: usize,
     /// Wall time.
     pub millis: u128,
-    /// Time spent in each phase (load, fingerprint, render, commit), in microseconds.
+    /// Time spent in each phase (load, fingerprint, render, commit), in microseconds
+    /// since the start.
     pub phases: Vec<(&'static str, u128)>,
+    /// Whether only the saved pages were re-read (no reload of the whole site).
+    pub patched: bool,
 }
 
 impl Report {
@@ -46,6 +55,12 @@ impl Report {
     }
 }
 
+/// The site as last built without errors, with the fingerprints of its outputs.
+struct Live {
+    site: Site,
+    prints: Prints,
+}
+
 /// Keeps a site's output folder up to date across rebuilds.
 pub struct Rebuilder {
     root: PathBuf,
@@ -54,8 +69,9 @@ pub struct Rebuilder {
     cache: LoadCache,
     /// Output path -> fingerprint of its inputs and hash of its bytes, as last written.
     written: HashMap<String, (u64, u64)>,
-    /// The last site that built without errors.
-    site: Option<Site>,
+    /// Present only while the output matches the sources: any failed rebuild drops
+    /// it, so the next one reloads the whole site and reports every error again.
+    live: Option<Live>,
 }
 
 impl Rebuilder {
@@ -76,13 +92,8 @@ impl Rebuilder {
             options,
             cache: LoadCache::default(),
             written: HashMap::new(),
-            site: None,
+            live: None,
         })
-    }
-
-    /// The last site that built without errors.
-    pub fn site(&self) -> Option<&Site> {
-        self.site.as_ref()
     }
 
     /// Forgets parsed files (after a config change, every file may parse differently).
@@ -90,8 +101,9 @@ impl Rebuilder {
         self.cache = LoadCache::default();
     }
 
-    /// Rebuilds after the watcher saw `changed`: when they are all modified Markdown
-    /// files the content folder is not walked again.
+    /// Rebuilds after the watcher saw `changed`. When they are all modified Markdown
+    /// files the saved pages are patched into the live site; failing that, when they
+    /// are at least known files, the content folder is not walked again.
     pub fn rebuild_after(&mut self, changed: &[PathBuf]) -> Result<Report, Errors> {
         let content = self.root.join("content");
         let root = self
@@ -99,69 +111,40 @@ impl Rebuilder {
             .canonicalize()
             .unwrap_or_else(|_| self.root.clone());
         let content_abs = root.join("content");
-        let modified: Option<Vec<PathBuf>> = changed
+        let modified: Option<Vec<String>> = changed
             .iter()
             .map(|p| {
                 let rel = p
                     .strip_prefix(&content_abs)
                     .or_else(|_| p.strip_prefix(&content))
                     .ok()?;
-                (p.extension().is_some_and(|x| x == "md") && p.is_file()).then(|| content.join(rel))
+                (p.extension().is_some_and(|x| x == "md") && p.is_file())
+                    .then(|| rel.to_string_lossy().replace('\\', "/"))
             })
             .collect();
-        self.cache.only_modified(modified);
+        if let Some(rels) = &modified {
+            if let Some(result) = self.patch(rels) {
+                return result;
+            }
+        }
+        self.cache
+            .only_modified(modified.map(|m| m.iter().map(|r| content.join(r)).collect()));
         self.rebuild()
     }
 
     /// Brings the output folder up to date. On error nothing in the output changes.
     pub fn rebuild(&mut self) -> Result<Report, Errors> {
         let start = Instant::now();
+        self.live = None;
         let site = Site::load_cached(&self.root, &self.options, &mut self.cache)?;
         let mut phases = vec![("load", start.elapsed().as_micros())];
-        let prints = fingerprints(&site);
+        let prints = Prints::of(&site);
         phases.push(("fingerprint", start.elapsed().as_micros()));
-        let todo: Vec<&(Item, String, u64)> = prints
-            .iter()
-            .filter(|(_, out, fp)| self.written.get(out).map(|w| w.0) != Some(*fp))
+        let todo: Vec<usize> = (0..prints.items.len())
+            .filter(|&k| self.written.get(&prints.outs[k]).map(|w| w.0) != Some(prints.values[k]))
             .collect();
-        let results: Vec<Result<Staged, Error>> = todo
-            .par_iter()
-            .map(|(item, out, _)| {
-                let known = self.written.get(out).map(|w| w.1);
-                stage(&site, *item, out, &self.out, known)
-            })
-            .collect();
-        let mut staged = Vec::new();
-        let mut bytes_hashes = HashMap::new();
-        let mut errors = Errors::default();
-        for r in results {
-            match r {
-                Ok(s) => {
-                    bytes_hashes.insert(s.rel.clone(), s.bytes_hash);
-                    if let Some(tmp) = s.tmp {
-                        staged.push((s.rel, tmp));
-                    }
-                }
-                Err(e) => errors.push(e),
-            }
-        }
-        if !errors.is_empty() {
-            for (_, tmp) in &staged {
-                let _ = std::fs::remove_file(tmp);
-            }
-            return Err(errors.sorted());
-        }
-        phases.push(("render", start.elapsed().as_micros()));
-        let mut report = Report {
-            rendered: todo.len(),
-            ..Report::default()
-        };
-        for (rel, tmp) in staged {
-            let target = self.out.join(&rel);
-            std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, &e))?;
-            report.written.push(rel);
-        }
-        let current: HashSet<&str> = prints.iter().map(|(_, out, _)| out.as_str()).collect();
+        let mut report = commit(&site, &prints, &todo, &self.out, &mut self.written)?;
+        let current: HashSet<&str> = prints.outs.iter().map(String::as_str).collect();
         let stale: Vec<String> = self
             .written
             .keys()
@@ -170,34 +153,131 @@ impl Rebuilder {
             .collect();
         for rel in stale {
             remove_output(&self.out, &rel);
+            self.written.remove(&rel);
             report.removed.push(rel);
         }
-        let old = std::mem::take(&mut self.written);
-        self.written = prints
+        report.removed.sort();
+        self.live = Some(Live { site, prints });
+        Ok(report.finish(start, phases))
+    }
+
+    /// The short road for saved pages (`rels`, relative to content/): None when the
+    /// edits change the index or there is no live site, and the site must be reloaded.
+    fn patch(&mut self, rels: &[String]) -> Option<Result<Report, Errors>> {
+        let start = Instant::now();
+        let live = self.live.as_mut()?;
+        let options = LoadOptions {
+            drafts: self.options.drafts,
+        };
+        let content = &live.site.content;
+        let edits = match content.reread_pages(&live.site.config, options, &mut self.cache, rels) {
+            PageEdits::Pages(edits) => edits,
+            PageEdits::Reindex => return None,
+            PageEdits::Failed(errors) => {
+                self.live = None;
+                return Some(Err(errors));
+            }
+        };
+        let pages: Vec<usize> = edits.iter().map(|(i, _)| *i).collect();
+        match live.site.replace_pages(edits) {
+            Ok(true) => {}
+            Ok(false) => return None,
+            Err(errors) => {
+                self.live = None;
+                return Some(Err(errors));
+            }
+        }
+        let mut phases = vec![("load", start.elapsed().as_micros())];
+        let changed = live.prints.update(&live.site, &pages);
+        phases.push(("fingerprint", start.elapsed().as_micros()));
+        let todo: Vec<usize> = changed
             .into_iter()
-            .map(|(_, out, fp)| {
-                let bytes = bytes_hashes
-                    .get(&out)
-                    .copied()
-                    .or_else(|| old.get(&out).map(|w| w.1))
-                    .unwrap_or(0);
-                (out, (fp, bytes))
+            .filter(|&k| {
+                self.written.get(&live.prints.outs[k]).map(|w| w.0) != Some(live.prints.values[k])
             })
             .collect();
-        self.site = Some(site);
-        report.written.sort();
-        report.removed.sort();
-        report.millis = start.elapsed().as_millis();
-        phases.push(("commit", start.elapsed().as_micros()));
-        report.phases = phases;
-        Ok(report)
+        let result = commit(
+            &live.site,
+            &live.prints,
+            &todo,
+            &self.out,
+            &mut self.written,
+        );
+        if result.is_err() {
+            self.live = None;
+        }
+        Some(result.map(|r| Report {
+            patched: true,
+            ..r.finish(start, phases)
+        }))
     }
+}
+
+impl Report {
+    fn finish(mut self, start: Instant, mut phases: Vec<(&'static str, u128)>) -> Report {
+        self.written.sort();
+        self.millis = start.elapsed().as_millis();
+        phases.push(("commit", start.elapsed().as_micros()));
+        self.phases = phases;
+        self
+    }
+}
+
+/// Renders the outputs `todo` (indices into `prints`) in parallel and, when all of
+/// them succeeded, moves the changed ones into place and records them in `written`.
+fn commit(
+    site: &Site,
+    prints: &Prints,
+    todo: &[usize],
+    out: &Path,
+    written: &mut HashMap<String, (u64, u64)>,
+) -> Result<Report, Errors> {
+    let results: Vec<Result<Staged, Error>> = todo
+        .par_iter()
+        .map(|&k| {
+            let rel = &prints.outs[k];
+            stage(
+                site,
+                prints.items[k],
+                rel,
+                out,
+                written.get(rel).map(|w| w.1),
+            )
+        })
+        .collect();
+    let mut staged = Vec::with_capacity(results.len());
+    let mut errors = Errors::default();
+    for r in results {
+        match r {
+            Ok(s) => staged.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        for tmp in staged.iter().filter_map(|s| s.tmp.as_ref()) {
+            let _ = std::fs::remove_file(tmp);
+        }
+        return Err(errors.sorted());
+    }
+    let mut report = Report {
+        rendered: todo.len(),
+        ..Report::default()
+    };
+    for (s, &k) in staged.into_iter().zip(todo) {
+        let rel = &prints.outs[k];
+        if let Some(tmp) = s.tmp {
+            let target = out.join(rel);
+            std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, &e))?;
+            report.written.push(rel.clone());
+        }
+        written.insert(rel.clone(), (prints.values[k], s.bytes_hash));
+    }
+    Ok(report)
 }
 
 /// One rendered output: the hash of its bytes and, when they changed, the temporary
 /// file to rename into place.
 struct Staged {
-    rel: String,
     bytes_hash: u64,
     tmp: Option<PathBuf>,
 }
@@ -234,7 +314,6 @@ fn stage(
     };
     if unchanged {
         return Ok(Staged {
-            rel: rel.to_string(),
             bytes_hash,
             tmp: None,
         });
@@ -248,7 +327,6 @@ fn stage(
     let tmp = parent.join(format!(".{name}.piazza-tmp"));
     std::fs::write(&tmp, &bytes).map_err(|e| Error::io(&tmp, &e))?;
     Ok(Staged {
-        rel: rel.to_string(),
         bytes_hash,
         tmp: Some(tmp),
     })
@@ -267,15 +345,119 @@ fn remove_output(out: &Path, rel: &str) {
     }
 }
 
+type Hasher64 = std::collections::hash_map::DefaultHasher;
+
 fn hash<T: Hash + ?Sized>(h: &mut impl Hasher, v: &T) {
     v.hash(h);
 }
 
-/// The fingerprint of every output of `site`: (item, output path, hash of its inputs).
-pub fn fingerprints(site: &Site) -> Vec<(Item, String, u64)> {
-    let c = &site.content;
-    let global = {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+/// How an output's fingerprint read a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Read {
+    /// The page's own data (its page, aliases, share card).
+    Own(u32),
+    /// What lists show of it: its card hash.
+    Card(u32),
+}
+
+/// What every output's fingerprint shares: site-wide inputs and the pages the home
+/// page and the feed list.
+struct Scope {
+    global: u64,
+    home_guides: Vec<usize>,
+    feed_guides: Vec<usize>,
+    theses: Vec<usize>,
+}
+
+/// The fingerprints of a site's outputs and, per page, which outputs read it.
+struct Prints {
+    items: Vec<Item>,
+    /// Output path of each item.
+    outs: Vec<String>,
+    /// Fingerprint of each item.
+    values: Vec<u64>,
+    /// Per page: the hash of what lists show of it.
+    cards: Vec<u64>,
+    /// Per page: the items that read its own data.
+    own: Vec<Vec<u32>>,
+    /// Per page: the items that show its card.
+    shown_in: Vec<Vec<u32>>,
+    scope: Scope,
+}
+
+impl Prints {
+    /// Fingerprints every output of `site`.
+    fn of(site: &Site) -> Prints {
+        let cards: Vec<u64> = (0..site.content.pages.len())
+            .into_par_iter()
+            .map(|i| card_hash(site, i))
+            .collect();
+        let scope = Scope::of(site);
+        let items = site.items();
+        let computed: Vec<(String, u64, Vec<Read>)> = items
+            .par_iter()
+            .map(|&item| {
+                let mut reads = Vec::new();
+                let value = fingerprint(site, &scope, &cards, item, &mut reads);
+                (site.out_path(item), value, reads)
+            })
+            .collect();
+        let pages = site.content.pages.len();
+        let mut own = vec![Vec::new(); pages];
+        let mut shown_in = vec![Vec::new(); pages];
+        let mut outs = Vec::with_capacity(items.len());
+        let mut values = Vec::with_capacity(items.len());
+        for (k, (out, value, reads)) in computed.into_iter().enumerate() {
+            outs.push(out);
+            values.push(value);
+            for read in reads {
+                match read {
+                    Read::Own(p) => own[p as usize].push(k as u32),
+                    Read::Card(p) => shown_in[p as usize].push(k as u32),
+                }
+            }
+        }
+        Prints {
+            items,
+            outs,
+            values,
+            cards,
+            own,
+            shown_in,
+            scope,
+        }
+    }
+
+    /// Fingerprints again the outputs that read `pages` after they were replaced in
+    /// place (the index unchanged); returns the items whose fingerprint changed.
+    fn update(&mut self, site: &Site, pages: &[usize]) -> Vec<usize> {
+        let mut dirty: BTreeSet<u32> = BTreeSet::new();
+        for &i in pages {
+            let card = card_hash(site, i);
+            if card != self.cards[i] {
+                self.cards[i] = card;
+                dirty.extend(&self.shown_in[i]);
+            }
+            dirty.extend(&self.own[i]);
+        }
+        let mut changed = Vec::new();
+        let mut reads = Vec::new();
+        for k in dirty {
+            let k = k as usize;
+            reads.clear();
+            let value = fingerprint(site, &self.scope, &self.cards, self.items[k], &mut reads);
+            if value != self.values[k] {
+                self.values[k] = value;
+                changed.push(k);
+            }
+        }
+        changed
+    }
+}
+
+impl Scope {
+    fn of(site: &Site) -> Scope {
+        let mut h = Hasher64::new();
         hash(&mut h, &format!("{:?}", site.config));
         hash(&mut h, &site.templates.hash);
         hash(&mut h, &site.strings.fingerprint());
@@ -284,158 +466,173 @@ pub fn fingerprints(site: &Site) -> Vec<(Item, String, u64)> {
             &format!("{:?}{:?}", site.theme.meta, site.default_image),
         );
         hash(&mut h, &format!("{:?}", site.site_view));
-        h.finish()
-    };
-    // What a list shows of each page; anything listing or linking a page includes it.
-    let cards: Vec<u64> = c
-        .pages
-        .par_iter()
-        .enumerate()
-        .map(|(i, p)| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            hash(
-                &mut h,
-                &(
-                    &p.title, &p.path, &p.summary, p.date, p.updated, p.number, p.kind, p.words,
-                    p.draft,
-                ),
-            );
-            hash(&mut h, &site.page_images[i]);
-            for &t in &c.page_tags[i] {
-                hash(&mut h, &(&c.tags[t].name, &c.tags[t].path));
-            }
-            h.finish()
-        })
-        .collect();
-    let cards_of = |h: &mut std::collections::hash_map::DefaultHasher, pages: &[usize]| {
+        Scope {
+            global: h.finish(),
+            home_guides: site.newest_guides(site.config.paginate_by.min(6)),
+            feed_guides: site.newest_guides(FEED_ITEMS),
+            theses: site.content.theses.values().copied().collect(),
+        }
+    }
+}
+
+/// What a list shows of page `i`; anything listing or linking the page includes it.
+fn card_hash(site: &Site, i: usize) -> u64 {
+    let c = &site.content;
+    let p = &c.pages[i];
+    let mut h = Hasher64::new();
+    hash(
+        &mut h,
+        &(
+            &p.title, &p.path, &p.summary, p.date, p.updated, p.number, p.kind, p.words, p.draft,
+        ),
+    );
+    hash(&mut h, &site.page_images[i]);
+    for &t in &c.page_tags[i] {
+        hash(&mut h, &(&c.tags[t].name, &c.tags[t].path));
+    }
+    h.finish()
+}
+
+/// The fingerprint of one output: a hash of everything its rendering reads. The
+/// pages it reads are recorded in `reads`.
+fn fingerprint(
+    site: &Site,
+    scope: &Scope,
+    cards: &[u64],
+    item: Item,
+    reads: &mut Vec<Read>,
+) -> u64 {
+    let c = &site.content;
+    let mut h = Hasher64::new();
+    let cards_of = |h: &mut Hasher64, reads: &mut Vec<Read>, pages: &[usize]| {
         for &j in pages {
             hash(h, &(j, cards[j]));
+            reads.push(Read::Card(j as u32));
         }
     };
-    let links = |h: &mut std::collections::hash_map::DefaultHasher, targets: &[String]| {
+    let links = |h: &mut Hasher64, targets: &[String]| {
         for t in targets {
             hash(h, &c.resolve_link(t));
         }
     };
-    let items = site.items();
-    let home_guides = site.newest_guides(site.config.paginate_by.min(6));
-    let feed_guides = site.newest_guides(FEED_ITEMS);
-    let theses: Vec<usize> = c.theses.values().copied().collect();
-    items
-        .par_iter()
-        .map(|&item| {
-            // A card is fingerprinted by what it is made from alone (its input key),
-            // and redrawn only when its SVG changed: see `Site::card_file`.
-            if let Item::Card(card) = item {
-                return (item, site.out_path(item), site.card_fingerprint(card));
+    // A card is fingerprinted by what it is made from alone (its input key), and
+    // redrawn only when its SVG changed: see `Site::card_file`.
+    if let Item::Card(card) = item {
+        if let CardOf::Page(i) = card {
+            reads.push(Read::Own(i as u32));
+        }
+        return site.card_fingerprint(card);
+    }
+    hash(&mut h, &scope.global);
+    hash(&mut h, &item);
+    match item {
+        Item::Page(i) => {
+            reads.push(Read::Own(i as u32));
+            let p = &c.pages[i];
+            hash(&mut h, &(p.hash, cards[i], &p.source));
+            links(&mut h, &p.links);
+            let mut s = Some(p.section);
+            while let Some(si) = s {
+                hash(&mut h, &(&c.sections[si].title, &c.sections[si].path));
+                s = c.sections[si].parent;
             }
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            hash(&mut h, &global);
-            hash(&mut h, &item);
-            match item {
-                Item::Page(i) => {
-                    let p = &c.pages[i];
-                    hash(&mut h, &(p.hash, cards[i], &p.source));
-                    links(&mut h, &p.links);
-                    let mut s = Some(p.section);
-                    while let Some(si) = s {
-                        hash(&mut h, &(&c.sections[si].title, &c.sections[si].path));
-                        s = c.sections[si].parent;
-                    }
-                    let cited: Vec<usize> = p
-                        .theses
-                        .iter()
-                        .filter_map(|n| c.theses.get(n).copied())
-                        .collect();
-                    cards_of(&mut h, &cited);
-                    cards_of(&mut h, &c.cited_by[i]);
-                    cards_of(&mut h, &site.related(i));
-                    let section = &c.sections[p.section].pages;
-                    let pos = c.positions[i];
-                    let neighbours: Vec<usize> = [pos.checked_sub(1), Some(pos + 1)]
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|x| section.get(x).copied())
-                        .collect();
-                    cards_of(&mut h, &neighbours);
-                }
-                Item::List(si, n) => {
-                    let s = &c.sections[si];
-                    hash(
-                        &mut h,
-                        &(
-                            &s.title,
-                            &s.description,
-                            &s.path,
-                            s.paginate,
-                            s.hash,
-                            s.pages.len(),
-                        ),
-                    );
-                    hash(&mut h, &site.section_images[si]);
-                    links(&mut h, &s.links);
-                    for &sub in &s.subsections {
-                        hash(&mut h, &(&c.sections[sub].title, &c.sections[sub].path));
-                    }
-                    if si == 0 {
-                        cards_of(&mut h, &home_guides);
-                        cards_of(&mut h, &theses);
-                    } else {
-                        let per = s.paginate.max(1);
-                        let start = ((n - 1) * per).min(s.pages.len());
-                        let end = (start + per).min(s.pages.len());
-                        cards_of(&mut h, &s.pages[start..end]);
-                        hash(&mut h, &list_path(&s.path, n));
-                    }
-                }
-                Item::TagIndex => {
-                    for t in &c.tags {
-                        hash(&mut h, &(&t.name, &t.path, t.pages.len()));
-                    }
-                }
-                Item::Tag(t, n) => {
-                    let tag = &c.tags[t];
-                    hash(&mut h, &(&tag.name, &tag.path, tag.pages.len()));
-                    let per = site.config.paginate_by.max(1);
-                    let start = ((n - 1) * per).min(tag.pages.len());
-                    let end = (start + per).min(tag.pages.len());
-                    cards_of(&mut h, &tag.pages[start..end]);
-                }
-                Item::Alias(p, a) => hash(
-                    &mut h,
-                    &(&c.pages[p].aliases[a], &c.pages[p].path, &c.pages[p].title),
+            let cited: Vec<usize> = p
+                .theses
+                .iter()
+                .filter_map(|n| c.theses.get(n).copied())
+                .collect();
+            cards_of(&mut h, reads, &cited);
+            cards_of(&mut h, reads, &c.cited_by[i]);
+            cards_of(&mut h, reads, &site.related(i));
+            let section = &c.sections[p.section].pages;
+            let pos = c.positions[i];
+            let neighbours: Vec<usize> = [pos.checked_sub(1), Some(pos + 1)]
+                .into_iter()
+                .flatten()
+                .filter_map(|x| section.get(x).copied())
+                .collect();
+            cards_of(&mut h, reads, &neighbours);
+        }
+        Item::List(si, n) => {
+            let s = &c.sections[si];
+            hash(
+                &mut h,
+                &(
+                    &s.title,
+                    &s.description,
+                    &s.path,
+                    s.paginate,
+                    s.hash,
+                    s.pages.len(),
                 ),
-                Item::Feed => {
-                    cards_of(&mut h, &feed_guides);
-                    for &j in &feed_guides {
-                        hash(&mut h, &c.pages[j].tags);
-                    }
-                }
-                Item::Sitemap => {
-                    for p in &c.pages {
-                        hash(&mut h, &(&p.path, p.date, p.updated, p.draft));
-                    }
-                    for s in &c.sections {
-                        hash(&mut h, &s.path);
-                    }
-                    for t in &c.tags {
-                        hash(&mut h, &(&t.path, &t.pages));
-                    }
-                }
-                Item::File(f) => match &site.files[f].source {
-                    Source::File(path) => {
-                        let stamp = std::fs::metadata(path)
-                            .map(|m| crate::content::Stamp::of(&m))
-                            .ok();
-                        hash(&mut h, &(path, stamp));
-                    }
-                    Source::Bytes(b) => hash(&mut h, b.as_ref()),
-                },
-                Item::NotFound | Item::Robots | Item::Card(_) => {}
+            );
+            hash(&mut h, &site.section_images[si]);
+            links(&mut h, &s.links);
+            for &sub in &s.subsections {
+                hash(&mut h, &(&c.sections[sub].title, &c.sections[sub].path));
             }
-            (item, site.out_path(item), h.finish())
-        })
-        .collect()
+            if si == 0 {
+                cards_of(&mut h, reads, &scope.home_guides);
+                cards_of(&mut h, reads, &scope.theses);
+            } else {
+                let per = s.paginate.max(1);
+                let start = ((n - 1) * per).min(s.pages.len());
+                let end = (start + per).min(s.pages.len());
+                cards_of(&mut h, reads, &s.pages[start..end]);
+                hash(&mut h, &list_path(&s.path, n));
+            }
+        }
+        Item::TagIndex => {
+            for t in &c.tags {
+                hash(&mut h, &(&t.name, &t.path, t.pages.len()));
+            }
+        }
+        Item::Tag(t, n) => {
+            let tag = &c.tags[t];
+            hash(&mut h, &(&tag.name, &tag.path, tag.pages.len()));
+            let per = site.config.paginate_by.max(1);
+            let start = ((n - 1) * per).min(tag.pages.len());
+            let end = (start + per).min(tag.pages.len());
+            cards_of(&mut h, reads, &tag.pages[start..end]);
+        }
+        Item::Alias(p, a) => {
+            reads.push(Read::Own(p as u32));
+            hash(
+                &mut h,
+                &(&c.pages[p].aliases[a], &c.pages[p].path, &c.pages[p].title),
+            );
+        }
+        Item::Feed => {
+            cards_of(&mut h, reads, &scope.feed_guides);
+            for &j in &scope.feed_guides {
+                hash(&mut h, &c.pages[j].tags);
+            }
+        }
+        Item::Sitemap => {
+            // Path, dates and draft state are all part of a page's card.
+            for (j, p) in c.pages.iter().enumerate() {
+                hash(&mut h, &(&p.path, p.date, p.updated, p.draft));
+                reads.push(Read::Card(j as u32));
+            }
+            for s in &c.sections {
+                hash(&mut h, &s.path);
+            }
+            for t in &c.tags {
+                hash(&mut h, &(&t.path, &t.pages));
+            }
+        }
+        Item::File(f) => match &site.files[f].source {
+            Source::File(path) => {
+                let stamp = std::fs::metadata(path)
+                    .map(|m| crate::content::Stamp::of(&m))
+                    .ok();
+                hash(&mut h, &(path, stamp));
+            }
+            Source::Bytes(b) => hash(&mut h, b.as_ref()),
+        },
+        Item::NotFound | Item::Robots | Item::Card(_) => {}
+    }
+    h.finish()
 }
 
 /// Whether a changed path is an editor's temporary or backup file, not content.
@@ -476,7 +673,7 @@ pub fn watch(
     use notify::RecursiveMode;
     use notify_debouncer_full::new_debouncer;
     let (tx, rx) = mpsc::channel();
-    let mut debouncer = new_debouncer(Duration::from_millis(25), None, tx)
+    let mut debouncer = new_debouncer(Duration::from_millis(20), None, tx)
         .map_err(|e| Error::new(format!("cannot watch the site: {e}")))?;
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let ignore = crate::output::absolute(ignore);

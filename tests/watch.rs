@@ -76,7 +76,7 @@ fn guide(title: &str, date: &str, tags: &str, thesis: u32) -> String {
 fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -> String {
     let guides = markdown_files(site, "guides");
     let theses = markdown_files(site, "theses");
-    match rng.below(10) {
+    match rng.below(16) {
         0 if !guides.is_empty() => {
             let g = &guides[rng.below(guides.len())];
             let text = std::fs::read_to_string(g).unwrap();
@@ -190,6 +190,104 @@ fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -
             touched.push(g.clone());
             format!("redate {}", g.display())
         }
+        9 if !theses.is_empty() => {
+            // Theses without a description are summarised from their text, which
+            // the guides citing them quote.
+            let t = &theses[rng.below(theses.len())];
+            let mut text = std::fs::read_to_string(t).unwrap();
+            text = text.replacen("\n\n", &format!("\n\nAggiunta {step}: "), 1);
+            std::fs::write(t, text).unwrap();
+            touched.push(t.clone());
+            format!("reword thesis {}", t.display())
+        }
+        10 if !guides.is_empty() => {
+            // Among guides of one date, the title decides the order.
+            let g = &guides[rng.below(guides.len())];
+            let text = std::fs::read_to_string(g).unwrap();
+            let first = ["A", "M", "Z"][rng.below(3)];
+            let new: String = text
+                .lines()
+                .map(|l| {
+                    if l.starts_with("title:") {
+                        format!("title: \"{first} guida {step}\"")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::fs::write(g, new + "\n").unwrap();
+            touched.push(g.clone());
+            format!("retitle {} to sort as {first}", g.display())
+        }
+        11 if !guides.is_empty() => {
+            let g = &guides[rng.below(guides.len())];
+            let text = std::fs::read_to_string(g).unwrap();
+            let new = if text.contains("description: \"") {
+                text.replacen(
+                    "description: \"",
+                    &format!("description: \"Rivista {step}. "),
+                    1,
+                )
+            } else {
+                text.replacen(
+                    "title:",
+                    &format!("description: \"Nuova {step}\"\ntitle:"),
+                    1,
+                )
+            };
+            std::fs::write(g, new).unwrap();
+            touched.push(g.clone());
+            format!("redescribe {}", g.display())
+        }
+        12 if !guides.is_empty() => {
+            let g = &guides[rng.below(guides.len())];
+            let text = std::fs::read_to_string(g).unwrap();
+            let tags = ["[officina]", "[tag1, tag3]", "[nuovo, officina, tag2]"][rng.below(3)];
+            let new: String = text
+                .lines()
+                .map(|l| {
+                    if l.starts_with("tags:") {
+                        format!("tags: {tags}")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::fs::write(g, new + "\n").unwrap();
+            touched.push(g.clone());
+            format!("retag {} {tags}", g.display())
+        }
+        13 if !guides.is_empty() => {
+            let g = &guides[rng.below(guides.len())];
+            let text = std::fs::read_to_string(g).unwrap();
+            let updated = format!("updated: 2025-0{}-1{}", 1 + rng.below(9), rng.below(10));
+            let new: String = text
+                .lines()
+                .filter(|l| !l.starts_with("updated:"))
+                .map(|l| {
+                    if l.starts_with("date:") {
+                        format!("{l}\n{updated}")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            std::fs::write(g, new + "\n").unwrap();
+            touched.push(g.clone());
+            format!("{updated} in {}", g.display())
+        }
+        14 if !guides.is_empty() => {
+            let g = &guides[rng.below(guides.len())];
+            let mut text = std::fs::read_to_string(g).unwrap();
+            let n = 1 + rng.below(theses.len().max(1));
+            text.push_str(&format!("\nCome dice la {{{{ tesi({n}) }}}}.\n"));
+            std::fs::write(g, text).unwrap();
+            touched.push(g.clone());
+            format!("cite thesis {n} in {}", g.display())
+        }
         _ => {
             let about = site.join("content/about.md");
             let text = std::fs::read_to_string(&about).unwrap();
@@ -223,11 +321,12 @@ fn incremental_rebuilds_equal_full_builds() {
         full_build(&site, dir.path()).unwrap(),
         "first build"
     );
+    let (mut patched, mut reloaded) = (0, 0);
     for seed in [7u64, 1234, 99_999] {
         let mut rng = Rng(seed);
         let mut log = Vec::new();
         let mut touched = Vec::new();
-        for step in 0..15 {
+        for step in 0..20 {
             let did = mutate(&site, &mut rng, step, &mut touched);
             log.push(did);
             if rng.below(3) == 0 {
@@ -238,7 +337,12 @@ fn incremental_rebuilds_equal_full_builds() {
             let inc = rebuilder.rebuild_after(&std::mem::take(&mut touched));
             let full = full_build(&site, dir.path());
             match (inc, full) {
-                (Ok(_), Ok(expected)) => {
+                (Ok(report), Ok(expected)) => {
+                    if report.patched {
+                        patched += 1;
+                    } else {
+                        reloaded += 1;
+                    }
                     let got = tree(&out);
                     let differ: Vec<&String> = expected
                         .keys()
@@ -259,6 +363,11 @@ fn incremental_rebuilds_equal_full_builds() {
             }
         }
     }
+    // Both roads must have been taken for the comparison to mean anything.
+    assert!(
+        patched >= 10 && reloaded >= 10,
+        "{patched} patched, {reloaded} reloaded"
+    );
 }
 
 #[test]
@@ -324,4 +433,71 @@ fn one_edit_rewrites_only_what_depends_on_it() {
     assert_eq!(tree(&out), before);
     std::fs::write(&bad, good).unwrap();
     rebuilder.rebuild().unwrap();
+}
+
+#[test]
+fn a_saved_page_is_patched_into_the_live_site() {
+    let (dir, site, out, mut rebuilder) = live_site();
+    let g = site.join("content/guides/guida-3.md");
+    let text = std::fs::read_to_string(&g).unwrap();
+    let save = |rebuilder: &mut Rebuilder, new: &str| {
+        std::fs::write(&g, new).unwrap();
+        rebuilder.rebuild_after(std::slice::from_ref(&g))
+    };
+
+    // A body edit reaches the page and what shows its reading time or summary.
+    let r = save(
+        &mut rebuilder,
+        &text.replace("con un rimando", "con un lungo rimando"),
+    )
+    .unwrap();
+    assert!(r.patched, "{r:?}");
+    assert!(
+        r.written.contains(&"guides/guida-3/index.html".to_string()),
+        "{r:?}"
+    );
+    assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
+
+    // A title edit: lists, tags, feed and the cited thesis follow, still patched.
+    let r = save(
+        &mut rebuilder,
+        &text.replace("\"Guida 3\"", "\"Guida tre\""),
+    )
+    .unwrap();
+    assert!(r.patched, "{r:?}");
+    for expected in ["guides/index.html", "tags/tag3/index.html", "feed.xml"] {
+        assert!(r.written.iter().any(|w| w == expected), "{expected}: {r:?}");
+    }
+    assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
+
+    // New tags move the page in the index: the site is reloaded.
+    let r = save(&mut rebuilder, &text.replace("tag3]", "tag4]")).unwrap();
+    assert!(!r.patched, "{r:?}");
+    assert!(out.join("tags/tag4/index.html").is_file());
+    assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
+
+    // A broken save is reported and changes nothing; while it stands, saving another
+    // page cannot report success.
+    let before = tree(&out);
+    let err = save(
+        &mut rebuilder,
+        &text.replace("title: \"Guida 3\"", "title: [Guida"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("guida-3.md"), "{err}");
+    assert_eq!(tree(&out), before);
+    let other = site.join("content/guides/guida-1.md");
+    let other_text = std::fs::read_to_string(&other).unwrap();
+    std::fs::write(&other, other_text.replace("Testo", "Nuovo testo")).unwrap();
+    let err = rebuilder
+        .rebuild_after(std::slice::from_ref(&other))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("guida-3.md"), "{err}");
+    assert_eq!(tree(&out), before);
+
+    // The fix brings everything up to date.
+    save(&mut rebuilder, &text).unwrap();
+    assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
 }

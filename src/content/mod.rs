@@ -254,6 +254,40 @@ enum Loaded {
     Draft(String),
 }
 
+/// What re-reading a few modified files found; see [`Content::reread_pages`].
+#[derive(Debug)]
+pub enum PageEdits {
+    /// Only what the pages themselves show changed: (page index, new page).
+    Pages(Vec<(usize, Arc<Page>)>),
+    /// Some files no longer load.
+    Failed(Errors),
+    /// The index changes (a URL, a date, tags, theses, links, a section file, a file
+    /// that is new or gone): load it again.
+    Reindex,
+}
+
+/// Whether a re-read page sits where the old one did in everything the index and
+/// other pages' outputs read besides its card: URL, section, date, tags, theses,
+/// links, aliases, number, image, template, draft state.
+fn same_place(old: &Page, new: &Page) -> bool {
+    old.rel == new.rel
+        && old.kind == new.kind
+        && old.section == new.section
+        && old.path == new.path
+        && old.sort_key == new.sort_key
+        && old.tag_slugs == new.tag_slugs
+        && old.tags == new.tags
+        && old.theses == new.theses
+        && old.links == new.links
+        && old.aliases == new.aliases
+        && old.number == new.number
+        && old.image == new.image
+        && old.image_alt == new.image_alt
+        && old.template == new.template
+        && old.draft == new.draft
+        && old.bundle == new.bundle
+}
+
 /// When a file was last changed, as far as piazza can tell without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Stamp {
@@ -308,25 +342,30 @@ impl LoadCache {
         self.modified = paths;
     }
 
+    /// The current stamp of a known regular file `rel` under content/, recorded in the
+    /// last walk; None when it is not a regular file or the walk never saw it.
+    fn restamp(&mut self, content_dir: &Path, rel: &str) -> Option<Stamp> {
+        let (walked, _) = self.walked.as_mut()?;
+        let entry = walked.iter_mut().find(|w| w.rel == rel)?;
+        let meta = std::fs::symlink_metadata(content_dir.join(rel)).ok()?;
+        if !meta.is_file() {
+            return None;
+        }
+        entry.stamp = Stamp::of(&meta);
+        Some(entry.stamp)
+    }
+
     /// The previous walk, updated for `modified`, when those are all known files.
     fn reuse_walk(&mut self, content_dir: &Path) -> Option<(Vec<Walked>, Vec<Error>)> {
-        let modified = self.modified.take()?;
-        let (walked, warnings) = self.walked.as_ref()?;
-        let mut walked = walked.clone();
-        for path in modified {
+        for path in self.modified.take()? {
             let rel = path
                 .strip_prefix(content_dir)
                 .ok()?
                 .to_string_lossy()
                 .replace('\\', "/");
-            let entry = walked.iter_mut().find(|w| w.rel == rel)?;
-            let meta = std::fs::symlink_metadata(&path).ok()?;
-            if !meta.is_file() {
-                return None;
-            }
-            entry.stamp = Stamp::of(&meta);
+            self.restamp(content_dir, &rel)?;
         }
-        Some((walked, warnings.clone()))
+        self.walked.clone()
     }
 }
 
@@ -542,6 +581,89 @@ impl Content {
         errors.into_result().map(|()| content)
     }
 
+    /// Re-reads a few modified page files (paths relative to content/) for watch mode.
+    /// When the edits leave the index as it is (every URL, list order, tag, thesis,
+    /// link and alias where it was), the new pages come back to be swapped in with
+    /// [`Content::replace_pages`]; otherwise the caller loads the index again, and
+    /// `cache` spares it parsing these files twice.
+    pub fn reread_pages(
+        &self,
+        config: &Config,
+        options: LoadOptions,
+        cache: &mut LoadCache,
+        changed: &[String],
+    ) -> PageEdits {
+        let content_dir = config.root.join("content");
+        let mut pages: Vec<(usize, Arc<Page>)> = Vec::with_capacity(changed.len());
+        let mut errors = Errors::default();
+        let mut reindex = false;
+        for rel in changed {
+            let Some(&Target::Page(i)) = self.by_source.get(rel) else {
+                return PageEdits::Reindex;
+            };
+            let Some(stamp) = cache.restamp(&content_dir, rel) else {
+                return PageEdits::Reindex;
+            };
+            let old = &self.pages[i];
+            let section = &self.sections[old.section];
+            let result = load_file(options, &content_dir, rel, section, old.section);
+            match &result {
+                Ok(Loaded::Page(page, _, _)) if same_place(old, page) => {
+                    pages.push((i, page.clone()))
+                }
+                Ok(_) => reindex = true,
+                Err(e) => errors.push(e.clone()),
+            }
+            let context = (old.section, section.path.clone(), section.is_theses);
+            cache.files.insert(
+                rel.clone(),
+                CachedFile {
+                    stamp,
+                    context,
+                    result,
+                },
+            );
+        }
+        if reindex || !self.order_holds(&pages) {
+            return PageEdits::Reindex;
+        }
+        match errors.into_result() {
+            Ok(()) => PageEdits::Pages(pages),
+            Err(e) => PageEdits::Failed(e),
+        }
+    }
+
+    /// Whether every section list stays in order with `edits` applied (a new title
+    /// can move a page among pages of the same date).
+    fn order_holds(&self, edits: &[(usize, Arc<Page>)]) -> bool {
+        let page = |j: usize| -> &Page {
+            edits
+                .iter()
+                .find(|(k, _)| *k == j)
+                .map_or(&self.pages[j], |(_, p)| p)
+        };
+        edits.iter().all(|&(i, _)| {
+            let s = &self.sections[self.pages[i].section];
+            let pos = self.positions[i];
+            let before = pos.checked_sub(1).map(|p| (s.pages[p], i));
+            let after = s.pages.get(pos + 1).map(|&n| (i, n));
+            [before, after].into_iter().flatten().all(|(a, b)| {
+                match list_order(s.sort, page(a), page(b)) {
+                    std::cmp::Ordering::Less => true,
+                    std::cmp::Ordering::Equal => a < b,
+                    std::cmp::Ordering::Greater => false,
+                }
+            })
+        })
+    }
+
+    /// Swaps in pages returned by [`Content::reread_pages`].
+    pub fn replace_pages(&mut self, edits: Vec<(usize, Arc<Page>)>) {
+        for (i, page) in edits {
+            self.pages[i] = page;
+        }
+    }
+
     /// Places every page, section and alias on its URL and reports two owners of one
     /// URL, including the URLs piazza generates itself (tag pages, list pages, 404, feed).
     fn check_urls(&self, paginate_by: usize, errors: &mut Errors) {
@@ -728,27 +850,9 @@ impl Content {
         }
         let pages = &self.pages;
         for s in &mut self.sections {
-            let by_title = |&a: &usize, &b: &usize| {
-                pages[a]
-                    .title
-                    .to_lowercase()
-                    .cmp(&pages[b].title.to_lowercase())
-            };
-            match s.sort {
-                SortBy::Date => s.pages.sort_by(|&a, &b| {
-                    pages[b]
-                        .sort_date()
-                        .cmp(&pages[a].sort_date())
-                        .then_with(|| by_title(&a, &b))
-                }),
-                SortBy::Title => s.pages.sort_by(by_title),
-                SortBy::Number => s.pages.sort_by(|&a, &b| {
-                    pages[a]
-                        .number
-                        .cmp(&pages[b].number)
-                        .then_with(|| by_title(&a, &b))
-                }),
-            }
+            // A stable sort: pages that compare equal keep the order of their files.
+            s.pages
+                .sort_by(|&a, &b| list_order(s.sort, &pages[a], &pages[b]));
         }
         self.positions = vec![0; self.pages.len()];
         for s in &self.sections {
@@ -829,6 +933,16 @@ impl Content {
             Some(f) => format!("{path}#{f}"),
             None => path.clone(),
         })
+    }
+}
+
+/// The order of two pages in a section list sorted by `sort`.
+fn list_order(sort: SortBy, a: &Page, b: &Page) -> std::cmp::Ordering {
+    let by_title = || a.title.to_lowercase().cmp(&b.title.to_lowercase());
+    match sort {
+        SortBy::Date => b.sort_date().cmp(&a.sort_date()).then_with(by_title),
+        SortBy::Title => by_title(),
+        SortBy::Number => a.number.cmp(&b.number).then_with(by_title),
     }
 }
 
