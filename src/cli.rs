@@ -74,6 +74,10 @@ struct BuildArgs {
     /// Keep watching the site and rebuild what each change affects.
     #[arg(long)]
     watch: bool,
+    /// With --watch: look for changes every MS milliseconds instead of waiting for the
+    /// system's notifications (network drives, WSL on /mnt/c, containers).
+    #[arg(long, value_name = "MS", num_args = 0..=1, default_missing_value = "500", requires = "watch")]
+    poll: Option<u64>,
 }
 
 /// Arguments of `piazza serve`.
@@ -94,6 +98,10 @@ struct ServeArgs {
     /// Open the site in the browser.
     #[arg(long)]
     open: bool,
+    /// Look for changes every MS milliseconds instead of waiting for the system's
+    /// notifications (network drives, WSL on /mnt/c, containers).
+    #[arg(long, value_name = "MS", num_args = 0..=1, default_missing_value = "500")]
+    poll: Option<u64>,
 }
 
 /// Arguments of `piazza check`.
@@ -189,8 +197,10 @@ fn build_command(args: &BuildArgs) -> Result<(), Errors> {
         base_url: args.base_url.clone(),
     };
     if args.watch {
+        crate::shutdown::install("stopped.", 0);
         let mut rebuilder = Rebuilder::new(&args.site, &out, options, args.force)?;
-        watch::watch(&mut rebuilder, &args.site, &out, |result, changed| {
+        let how = watcher(args.poll, &args.site);
+        watch::watch(&mut rebuilder, &args.site, &out, how, |result, changed| {
             print_rebuild(result, changed, args.quiet);
             if changed.is_empty() {
                 println!(
@@ -201,7 +211,13 @@ fn build_command(args: &BuildArgs) -> Result<(), Errors> {
         })?;
         return Ok(());
     }
-    let stats = build(&args.site, &out, &options, args.force, args.quiet)?;
+    crate::shutdown::install(
+        "interrupted: the output folder holds the last complete build.",
+        130,
+    );
+    let stats = build(&args.site, &out, &options, args.force, args.quiet).inspect_err(|_| {
+        crate::shutdown::wait_if_interrupted();
+    })?;
     if !args.quiet {
         println!(
             "built {} pages in {} sections ({} files) into {} in {} ms",
@@ -274,6 +290,7 @@ fn serve_command(args: &ServeArgs) -> Result<(), Errors> {
     // The preview lives in its own folder with local URLs, never in public/, so a
     // deploy of public/ can never carry localhost links.
     let out = args.site.join(".piazza-serve");
+    crate::shutdown::install("stopped.", 0);
     let events = serve::Events::new();
     std::fs::create_dir_all(&out).map_err(|e| Error::io(&out, &e))?;
     let server = serve::start(
@@ -298,7 +315,8 @@ fn serve_command(args: &ServeArgs) -> Result<(), Errors> {
     };
     let mut rebuilder = Rebuilder::new(&args.site, &out, options, false)?;
     let mut failing = false;
-    watch::watch(&mut rebuilder, &args.site, &out, |result, changed| {
+    let how = watcher(args.poll, &args.site);
+    watch::watch(&mut rebuilder, &args.site, &out, how, |result, changed| {
         print_rebuild(result, changed, false);
         if changed.is_empty() {
             // The first build: the site is ready to be opened.
@@ -322,6 +340,23 @@ fn serve_command(args: &ServeArgs) -> Result<(), Errors> {
         failing = result.is_err();
     })?;
     Ok(())
+}
+
+/// The watcher `--poll` asks for; without it, native notifications, with a hint where
+/// they are known not to arrive.
+fn watcher(poll: Option<u64>, site: &Path) -> watch::Watcher {
+    if let Some(ms) = poll {
+        return watch::Watcher::Poll(std::time::Duration::from_millis(ms.max(10)));
+    }
+    let wsl = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .is_ok_and(|r| r.to_ascii_lowercase().contains("microsoft"));
+    if wsl && crate::output::absolute(site).starts_with("/mnt") {
+        println!(
+            "hint: the site is on a Windows drive seen from WSL, where changes may go unnoticed; \
+             if saves do not rebuild, add --poll"
+        );
+    }
+    watch::Watcher::Native
 }
 
 /// Asks the desktop to open `url`; a failure only means the user opens it by hand.

@@ -3,7 +3,9 @@
 //! Data flows one way: [`config`] and [`content`] load and check the site, [`site`]
 //! resolves it (theme, images, static files), [`render`] turns it into files through
 //! [`templates`], [`markdown`] and [`social`], and [`output`] writes them safely.
-//! [`cli`] is the thin layer that turns arguments into one of these runs.
+//! [`watch`] and [`serve`] keep an output current for live preview, [`shutdown`]
+//! makes Ctrl-C safe, and [`cli`] is the thin layer that turns arguments into one
+//! of these runs.
 
 pub mod card;
 pub mod check;
@@ -17,6 +19,7 @@ pub mod output;
 pub mod render;
 pub mod scaffold;
 pub mod serve;
+pub mod shutdown;
 pub mod site;
 pub mod social;
 pub mod templates;

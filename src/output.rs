@@ -144,6 +144,7 @@ impl Staging {
         }
         std::fs::create_dir(&dir).map_err(|e| Error::io(&dir, &e))?;
         std::fs::write(dir.join(MARKER), MARKER_TEXT).map_err(|e| Error::io(&dir, &e))?;
+        crate::shutdown::remove_on_interrupt(&dir);
         Ok(Staging {
             out,
             dir,
@@ -152,6 +153,9 @@ impl Staging {
     }
 
     fn target(&self, rel: &str) -> Result<PathBuf, Error> {
+        if crate::shutdown::interrupted() {
+            return Err(Error::new("interrupted"));
+        }
         let path = self.dir.join(rel);
         if let Some(parent) = path.parent() {
             let known = self
@@ -177,15 +181,24 @@ impl Staging {
                 .map(|n| n.to_string_lossy().replace("piazza-new", "piazza-old"))
                 .unwrap_or_default(),
         );
-        if self.out.exists() {
-            std::fs::rename(&self.out, &old).map_err(|e| Error::io(&self.out, &e))?;
-            if let Err(e) = std::fs::rename(&self.dir, &self.out) {
-                let _ = std::fs::rename(&old, &self.out);
-                return Err(Error::io(&self.out, &e));
+        {
+            // Ctrl-C waits for the swap: the output is always the old site or the new one.
+            let _writing = crate::shutdown::writing();
+            if self.out.exists() {
+                std::fs::rename(&self.out, &old).map_err(|e| Error::io(&self.out, &e))?;
+                if let Err(e) = std::fs::rename(&self.dir, &self.out) {
+                    let _ = std::fs::rename(&old, &self.out);
+                    return Err(Error::io(&self.out, &e));
+                }
+                crate::shutdown::remove_on_interrupt(&old);
+            } else {
+                std::fs::rename(&self.dir, &self.out).map_err(|e| Error::io(&self.out, &e))?;
             }
+            crate::shutdown::keep(&self.dir);
+        }
+        if old.exists() {
             std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, &e))?;
-        } else {
-            std::fs::rename(&self.dir, &self.out).map_err(|e| Error::io(&self.out, &e))?;
+            crate::shutdown::keep(&old);
         }
         Ok(())
     }
@@ -193,6 +206,7 @@ impl Staging {
     /// Throws the unfinished build away.
     pub fn abandon(self) {
         let _ = std::fs::remove_dir_all(&self.dir);
+        crate::shutdown::keep(&self.dir);
     }
 }
 

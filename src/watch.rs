@@ -144,6 +144,7 @@ impl Rebuilder {
             .filter(|&k| self.written.get(&prints.outs[k]).map(|w| w.0) != Some(prints.values[k]))
             .collect();
         let mut report = commit(&site, &prints, &todo, &self.out, &mut self.written)?;
+        let _writing = crate::shutdown::writing();
         let current: HashSet<&str> = prints.outs.iter().map(String::as_str).collect();
         let stale: Vec<String> = self
             .written
@@ -232,6 +233,8 @@ fn commit(
     out: &Path,
     written: &mut HashMap<String, (u64, u64)>,
 ) -> Result<Report, Errors> {
+    // Ctrl-C waits until the files staged here are renamed into place or removed.
+    let _writing = crate::shutdown::writing();
     let results: Vec<Result<Staged, Error>> = todo
         .par_iter()
         .map(|&k| {
@@ -662,66 +665,156 @@ pub fn is_temp_file(path: &Path) -> bool {
 /// The folders and files of a site that a change in may alter the output.
 const WATCHED: [&str; 6] = ["content", "static", "templates", "themes", "i18n", "data"];
 
+/// How the watcher learns about changes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Watcher {
+    /// The operating system's notifications (inotify, FSEvents, ReadDirectoryChangesW).
+    #[default]
+    Native,
+    /// Looking at every watched file again at this interval: for network drives,
+    /// Windows folders seen from WSL and container mounts, where no notifications
+    /// arrive.
+    Poll(Duration),
+}
+
+/// Quiet time after the last event before a rebuild: an editor's save (write a
+/// temporary file, rename it over the page, remove the backup) takes microseconds to
+/// a few milliseconds, so it arrives as one change.
+const DEBOUNCE: Duration = Duration::from_millis(20);
+
+/// Changed paths, or a watcher's complaint to print.
+type Batch = Result<Vec<PathBuf>, String>;
+
+/// Adds a path to the running native watcher.
+type AddWatch = Box<dyn FnMut(&Path, notify::RecursiveMode) -> notify::Result<()>>;
+
+/// Starts the debounced native watcher; its batches go to `tx`.
+fn start_native(tx: mpsc::Sender<Batch>) -> Result<AddWatch, Error> {
+    use notify_debouncer_full::{new_debouncer, DebounceEventResult};
+    let handler = move |result: DebounceEventResult| {
+        let batch = match result {
+            // Reading a file (as every rebuild does) raises access events; only
+            // changes count.
+            Ok(events) => Ok(events
+                .into_iter()
+                .filter(|e| !matches!(e.kind, notify::EventKind::Access(_)))
+                .flat_map(|e| e.event.paths)
+                .collect()),
+            Err(errors) => Err(errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")),
+        };
+        let _ = tx.send(batch);
+    };
+    let mut debouncer = new_debouncer(DEBOUNCE, None, handler)
+        .map_err(|e| Error::new(format!("cannot watch the site: {e}")))?;
+    Ok(Box::new(move |path, mode| debouncer.watch(path, mode)))
+}
+
+/// Scans the watched files of the site at `root` every `every` and sends the paths
+/// that appeared, vanished or changed size or modification time (to the nanosecond:
+/// notify's own poll watcher compares whole seconds and misses a second save within
+/// the same second). Ends when the receiver is gone.
+fn start_polling(root: PathBuf, ignore: PathBuf, every: Duration, tx: mpsc::Sender<Batch>) {
+    let scan = move || -> HashMap<PathBuf, crate::content::Stamp> {
+        let config = root.join(crate::config::CONFIG_FILE);
+        WATCHED
+            .iter()
+            .flat_map(|dir| walkdir::WalkDir::new(root.join(dir)).into_iter())
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file() && !e.path().starts_with(&ignore))
+            .map(|e| e.into_path())
+            .chain(config.is_file().then_some(config))
+            .filter_map(|p| {
+                let meta = std::fs::metadata(&p).ok()?;
+                Some((p, crate::content::Stamp::of(&meta)))
+            })
+            .collect()
+    };
+    std::thread::spawn(move || {
+        let mut before = scan();
+        loop {
+            std::thread::sleep(every);
+            let now = scan();
+            let changed: Vec<PathBuf> = now
+                .iter()
+                .filter(|(p, stamp)| before.get(*p) != Some(stamp))
+                .map(|(p, _)| p.clone())
+                .chain(before.keys().filter(|p| !now.contains_key(*p)).cloned())
+                .collect();
+            before = now;
+            if !changed.is_empty() && tx.send(Ok(changed)).is_err() {
+                return;
+            }
+        }
+    });
+}
+
 /// Builds the site, then watches it and calls `on_change` with the result of each
-/// rebuild (the first with no changed paths), until the watcher fails. `ignore` is the output folder (never read as input).
+/// rebuild (the first with no changed paths), until the watcher fails. `ignore` is
+/// the output folder (never read as input).
 pub fn watch(
     rebuilder: &mut Rebuilder,
     root: &Path,
     ignore: &Path,
+    how: Watcher,
     mut on_change: impl FnMut(&Result<Report, Errors>, &[PathBuf]),
 ) -> Result<(), Error> {
     use notify::RecursiveMode;
-    use notify_debouncer_full::new_debouncer;
     let (tx, rx) = mpsc::channel();
-    let mut debouncer = new_debouncer(Duration::from_millis(20), None, tx)
-        .map_err(|e| Error::new(format!("cannot watch the site: {e}")))?;
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let ignore = crate::output::absolute(ignore);
-    debouncer
-        .watch(&root, RecursiveMode::NonRecursive)
-        .map_err(|e| Error::new(format!("cannot watch {}: {e}", root.display())))?;
     let mut watched: HashSet<PathBuf> = HashSet::new();
-    let add_watches = |debouncer: &mut notify_debouncer_full::Debouncer<_, _>,
-                       watched: &mut HashSet<PathBuf>| {
+    // Watches every watched folder that exists and is not watched yet (a folder
+    // created after the start, such as templates/, is picked up at the next change).
+    let add_watches = |add_watch: &mut AddWatch, watched: &mut HashSet<PathBuf>| {
         for dir in WATCHED {
             let path = root.join(dir);
             if path.is_dir()
                 && !watched.contains(&path)
-                && debouncer.watch(&path, RecursiveMode::Recursive).is_ok()
+                && add_watch(&path, RecursiveMode::Recursive).is_ok()
             {
                 watched.insert(path);
             }
         }
         watched.retain(|p| p.is_dir());
     };
-    add_watches(&mut debouncer, &mut watched);
+    let mut native = match how {
+        Watcher::Native => {
+            let mut add_watch = start_native(tx)?;
+            add_watch(&root, RecursiveMode::NonRecursive)
+                .map_err(|e| Error::new(format!("cannot watch {}: {e}", root.display())))?;
+            add_watches(&mut add_watch, &mut watched);
+            Some(add_watch)
+        }
+        Watcher::Poll(every) => {
+            start_polling(root.clone(), ignore.clone(), every, tx);
+            None
+        }
+    };
     // The first build runs with the watcher already listening, so a save made while it
     // runs still triggers a rebuild.
     let first = rebuilder.rebuild();
     on_change(&first, &[]);
     for batch in rx {
-        let events = match batch {
-            Ok(events) => events,
-            Err(errors) => {
-                let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-                eprintln!("warning: file watching: {}", text.join("; "));
+        let mut changed = match batch {
+            Ok(paths) => paths,
+            Err(text) => {
+                eprintln!("warning: file watching: {text}");
                 continue;
             }
         };
-        // Reading a file (as every rebuild does) raises access events; only changes count.
-        let mut changed: Vec<PathBuf> = events
-            .iter()
-            .filter(|e| !matches!(e.kind, notify::EventKind::Access(_)))
-            .flat_map(|e| e.paths.iter())
-            .filter(|p| relevant(p, &root, &ignore))
-            .cloned()
-            .collect();
+        changed.retain(|p| relevant(p, &root, &ignore));
         changed.sort();
         changed.dedup();
         if changed.is_empty() {
             continue;
         }
-        add_watches(&mut debouncer, &mut watched);
+        if let Some(add_watch) = &mut native {
+            add_watches(add_watch, &mut watched);
+        }
         if changed.iter().any(|p| {
             p.file_name()
                 .is_some_and(|n| n == crate::config::CONFIG_FILE)

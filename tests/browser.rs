@@ -301,9 +301,8 @@ struct Serve {
 impl Serve {
     /// Starts the server and returns once it serves the built guide and its watcher
     /// sees changes: a probe file written into `static/` must come out of a rebuild.
-    /// (The watcher starts after the first build, so a page that loads is not proof.)
-    /// The probe is written again every second in case the first write came before the
-    /// watcher.
+    /// (A page that loads proves the build, not the watcher.) The probe is written
+    /// again every second in case a write was missed.
     fn start(site: &TestSite) -> Serve {
         let port = free_port();
         let mut process = Guard::spawn(
