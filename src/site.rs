@@ -279,16 +279,20 @@ impl Site {
     }
 
     /// Swaps in pages re-read by [`Content::reread_pages`] with what the site derives
-    /// from them alone (share image alt, thesis quote). Returns false, changing
-    /// nothing, when an edit reaches the whole site (a standalone page's title is in
-    /// every page's menu): load the site again then. On error nothing changes.
-    pub fn replace_pages(&mut self, edits: Vec<(usize, Arc<Page>)>) -> Result<bool, Errors> {
+    /// from them alone (share image alt, thesis quote), and returns the pages that
+    /// moved in their section's list. Returns None, changing nothing, when an edit
+    /// reaches the whole site (a standalone page's title is in every page's menu):
+    /// load the site again then. On error nothing changes.
+    pub fn replace_pages(
+        &mut self,
+        edits: Vec<(usize, Arc<Page>)>,
+    ) -> Result<Option<Vec<usize>>, Errors> {
         let menu_changed = edits.iter().any(|(i, p)| {
             let old = &self.content.pages[*i];
             old.section == 0 && old.title != p.title
         });
         if menu_changed {
-            return Ok(false);
+            return Ok(None);
         }
         let mut snippets = Vec::new();
         let mut errors = Errors::default();
@@ -308,8 +312,7 @@ impl Site {
             }
         }
         self.thesis_html.extend(snippets);
-        self.content.replace_pages(edits);
-        Ok(true)
+        Ok(Some(self.content.replace_pages(edits)))
     }
 
     /// The share image of a page.

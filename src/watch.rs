@@ -180,16 +180,16 @@ impl Rebuilder {
             }
         };
         let pages: Vec<usize> = edits.iter().map(|(i, _)| *i).collect();
-        match live.site.replace_pages(edits) {
-            Ok(true) => {}
-            Ok(false) => return None,
+        let moved = match live.site.replace_pages(edits) {
+            Ok(Some(moved)) => moved,
+            Ok(None) => return None,
             Err(errors) => {
                 self.live = None;
                 return Some(Err(errors));
             }
-        }
+        };
         let mut phases = vec![("load", start.elapsed().as_micros())];
-        let changed = live.prints.update(&live.site, &pages);
+        let changed = live.prints.update(&live.site, &pages, &moved);
         phases.push(("fingerprint", start.elapsed().as_micros()));
         let todo: Vec<usize> = changed
             .into_iter()
@@ -379,8 +379,15 @@ struct Prints {
     outs: Vec<String>,
     /// Fingerprint of each item.
     values: Vec<u64>,
+    /// The pages each item's fingerprint read.
+    reads: Vec<Vec<Read>>,
     /// Per page: the hash of what lists show of it.
     cards: Vec<u64>,
+    /// Per page: the hash of its sitemap entry (URL, dates, draft state).
+    entries: Vec<u64>,
+    /// The sitemap among the items: it reads every page's entry, kept apart so an
+    /// edit need not walk all pages to learn that it is unchanged.
+    sitemap: Option<usize>,
     /// Per page: the items that read its own data.
     own: Vec<Vec<u32>>,
     /// Per page: the items that show its card.
@@ -395,60 +402,106 @@ impl Prints {
             .into_par_iter()
             .map(|i| card_hash(site, i))
             .collect();
+        let entries: Vec<u64> = (0..site.content.pages.len())
+            .into_par_iter()
+            .map(|i| sitemap_entry(site, i))
+            .collect();
         let scope = Scope::of(site);
         let items = site.items();
+        let hashes = PageHashes {
+            cards: &cards,
+            entries: &entries,
+        };
         let computed: Vec<(String, u64, Vec<Read>)> = items
             .par_iter()
             .map(|&item| {
                 let mut reads = Vec::new();
-                let value = fingerprint(site, &scope, &cards, item, &mut reads);
+                let value = fingerprint(site, &scope, hashes, item, &mut reads);
                 (site.out_path(item), value, reads)
             })
             .collect();
         let pages = site.content.pages.len();
-        let mut own = vec![Vec::new(); pages];
-        let mut shown_in = vec![Vec::new(); pages];
-        let mut outs = Vec::with_capacity(items.len());
-        let mut values = Vec::with_capacity(items.len());
-        for (k, (out, value, reads)) in computed.into_iter().enumerate() {
-            outs.push(out);
-            values.push(value);
-            for read in reads {
-                match read {
-                    Read::Own(p) => own[p as usize].push(k as u32),
-                    Read::Card(p) => shown_in[p as usize].push(k as u32),
-                }
-            }
-        }
-        Prints {
+        let sitemap = items.iter().position(|&i| i == Item::Sitemap);
+        let mut prints = Prints {
+            sitemap,
+            entries,
             items,
-            outs,
-            values,
+            outs: Vec::with_capacity(computed.len()),
+            values: Vec::with_capacity(computed.len()),
+            reads: Vec::with_capacity(computed.len()),
             cards,
-            own,
-            shown_in,
+            own: vec![Vec::new(); pages],
+            shown_in: vec![Vec::new(); pages],
             scope,
+        };
+        for (k, (out, value, reads)) in computed.into_iter().enumerate() {
+            prints.outs.push(out);
+            prints.values.push(value);
+            prints.link(k, &reads);
+            prints.reads.push(reads);
+        }
+        prints
+    }
+
+    /// Records in the per-page lists that item `k` reads `reads`.
+    fn link(&mut self, k: usize, reads: &[Read]) {
+        for &read in reads {
+            match read {
+                Read::Own(p) => self.own[p as usize].push(k as u32),
+                Read::Card(p) => self.shown_in[p as usize].push(k as u32),
+            }
         }
     }
 
-    /// Fingerprints again the outputs that read `pages` after they were replaced in
-    /// place (the index unchanged); returns the items whose fingerprint changed.
-    fn update(&mut self, site: &Site, pages: &[usize]) -> Vec<usize> {
+    /// Removes item `k` from the per-page lists of `reads`.
+    fn unlink(&mut self, k: usize, reads: &[Read]) {
+        for &read in reads {
+            let list = match read {
+                Read::Own(p) => &mut self.own[p as usize],
+                Read::Card(p) => &mut self.shown_in[p as usize],
+            };
+            list.retain(|&x| x as usize != k);
+        }
+    }
+
+    /// Fingerprints again the outputs that read `edited` pages after they were
+    /// replaced in place, and those that read `moved` pages (whose place in a list
+    /// changed, so what lists them may list others now); returns the items whose
+    /// fingerprint changed.
+    fn update(&mut self, site: &Site, edited: &[usize], moved: &[usize]) -> Vec<usize> {
         let mut dirty: BTreeSet<u32> = BTreeSet::new();
-        for &i in pages {
+        for &i in edited {
             let card = card_hash(site, i);
             if card != self.cards[i] {
                 self.cards[i] = card;
                 dirty.extend(&self.shown_in[i]);
             }
+            let entry = sitemap_entry(site, i);
+            if entry != self.entries[i] {
+                self.entries[i] = entry;
+                dirty.extend(self.sitemap.map(|k| k as u32));
+            }
             dirty.extend(&self.own[i]);
         }
+        for &i in moved {
+            dirty.extend(&self.own[i]);
+            dirty.extend(&self.shown_in[i]);
+        }
         let mut changed = Vec::new();
-        let mut reads = Vec::new();
         for k in dirty {
             let k = k as usize;
-            reads.clear();
-            let value = fingerprint(site, &self.scope, &self.cards, self.items[k], &mut reads);
+            let mut reads = Vec::new();
+            let hashes = PageHashes {
+                cards: &self.cards,
+                entries: &self.entries,
+            };
+            let value = fingerprint(site, &self.scope, hashes, self.items[k], &mut reads);
+            if reads != self.reads[k] {
+                let old = std::mem::take(&mut self.reads[k]);
+                self.unlink(k, &old);
+                self.link(k, &reads);
+                self.reads[k] = reads;
+            }
             if value != self.values[k] {
                 self.values[k] = value;
                 changed.push(k);
@@ -496,16 +549,32 @@ fn card_hash(site: &Site, i: usize) -> u64 {
     h.finish()
 }
 
+/// What the sitemap shows of page `i`.
+fn sitemap_entry(site: &Site, i: usize) -> u64 {
+    let p = &site.content.pages[i];
+    let mut h = Hasher64::new();
+    hash(&mut h, &(&p.path, p.date, p.updated, p.draft));
+    h.finish()
+}
+
+/// Per-page hashes that outputs combine.
+#[derive(Clone, Copy)]
+struct PageHashes<'a> {
+    cards: &'a [u64],
+    entries: &'a [u64],
+}
+
 /// The fingerprint of one output: a hash of everything its rendering reads. The
 /// pages it reads are recorded in `reads`.
 fn fingerprint(
     site: &Site,
     scope: &Scope,
-    cards: &[u64],
+    hashes: PageHashes<'_>,
     item: Item,
     reads: &mut Vec<Read>,
 ) -> u64 {
     let c = &site.content;
+    let cards = hashes.cards;
     let mut h = Hasher64::new();
     let cards_of = |h: &mut Hasher64, reads: &mut Vec<Read>, pages: &[usize]| {
         for &j in pages {
@@ -612,11 +681,7 @@ fn fingerprint(
             }
         }
         Item::Sitemap => {
-            // Path, dates and draft state are all part of a page's card.
-            for (j, p) in c.pages.iter().enumerate() {
-                hash(&mut h, &(&p.path, p.date, p.updated, p.draft));
-                reads.push(Read::Card(j as u32));
-            }
+            hash(&mut h, hashes.entries);
             for s in &c.sections {
                 hash(&mut h, &s.path);
             }

@@ -330,6 +330,8 @@ pub struct LoadCache {
     settings: u64,
     /// The last walk of content/ and its warnings.
     walked: Option<(Vec<Walked>, Vec<Error>)>,
+    /// Where each file is in `walked`, by its path relative to content/.
+    walked_at: HashMap<String, usize>,
     /// Files under content/ the watcher saw modified, set just before a load.
     modified: Option<Vec<PathBuf>>,
 }
@@ -346,7 +348,7 @@ impl LoadCache {
     /// last walk; None when it is not a regular file or the walk never saw it.
     fn restamp(&mut self, content_dir: &Path, rel: &str) -> Option<Stamp> {
         let (walked, _) = self.walked.as_mut()?;
-        let entry = walked.iter_mut().find(|w| w.rel == rel)?;
+        let entry = walked.get_mut(*self.walked_at.get(rel)?)?;
         let meta = std::fs::symlink_metadata(content_dir.join(rel)).ok()?;
         if !meta.is_file() {
             return None;
@@ -414,6 +416,11 @@ impl Content {
                 let walked = walk(&config.root, &content_dir, &mut warnings, &mut walk_errors);
                 if walk_errors.is_empty() {
                     cache.walked = Some((walked.clone(), warnings.clone()));
+                    cache.walked_at = walked
+                        .iter()
+                        .enumerate()
+                        .map(|(i, w)| (w.rel.clone(), i))
+                        .collect();
                 } else {
                     cache.walked = None;
                 }
@@ -582,8 +589,8 @@ impl Content {
     }
 
     /// Re-reads a few modified page files (paths relative to content/) for watch mode.
-    /// When the edits leave the index as it is (every URL, list order, tag, thesis,
-    /// link and alias where it was), the new pages come back to be swapped in with
+    /// When the edits leave the index as it is (every URL, date, tag, thesis, link and
+    /// alias where it was; a list may reorder), the new pages come back to be swapped in with
     /// [`Content::replace_pages`]; otherwise the caller loads the index again, and
     /// `cache` spares it parsing these files twice.
     pub fn reread_pages(
@@ -624,7 +631,7 @@ impl Content {
                 },
             );
         }
-        if reindex || !self.order_holds(&pages) {
+        if reindex {
             return PageEdits::Reindex;
         }
         match errors.into_result() {
@@ -633,35 +640,52 @@ impl Content {
         }
     }
 
-    /// Whether every section list stays in order with `edits` applied (a new title
-    /// can move a page among pages of the same date).
-    fn order_holds(&self, edits: &[(usize, Arc<Page>)]) -> bool {
-        let page = |j: usize| -> &Page {
-            edits
-                .iter()
-                .find(|(k, _)| *k == j)
-                .map_or(&self.pages[j], |(_, p)| p)
-        };
-        edits.iter().all(|&(i, _)| {
-            let s = &self.sections[self.pages[i].section];
-            let pos = self.positions[i];
-            let before = pos.checked_sub(1).map(|p| (s.pages[p], i));
-            let after = s.pages.get(pos + 1).map(|&n| (i, n));
-            [before, after].into_iter().flatten().all(|(a, b)| {
-                match list_order(s.sort, page(a), page(b)) {
-                    std::cmp::Ordering::Less => true,
-                    std::cmp::Ordering::Equal => a < b,
-                    std::cmp::Ordering::Greater => false,
-                }
-            })
-        })
-    }
-
-    /// Swaps in pages returned by [`Content::reread_pages`].
-    pub fn replace_pages(&mut self, edits: Vec<(usize, Arc<Page>)>) {
+    /// Swaps in pages returned by [`Content::reread_pages`] and returns the pages whose
+    /// place in their section's list changed (a new title can move a page among pages
+    /// of the same date, or in a list sorted by title).
+    pub fn replace_pages(&mut self, edits: Vec<(usize, Arc<Page>)>) -> Vec<usize> {
+        let edited: Vec<usize> = edits.iter().map(|(i, _)| *i).collect();
         for (i, page) in edits {
             self.pages[i] = page;
         }
+        let mut moved = Vec::new();
+        let mut sections: Vec<usize> = edited.iter().map(|&i| self.pages[i].section).collect();
+        sections.sort_unstable();
+        sections.dedup();
+        for si in sections {
+            let pages = &self.pages;
+            let s = &mut self.sections[si];
+            let sort = s.sort;
+            // The full sort is stable over pages in file order, so this is its order.
+            let before = |a: usize, b: usize| {
+                list_order(sort, &pages[a], &pages[b]).then(a.cmp(&b)) == std::cmp::Ordering::Less
+            };
+            let here: Vec<usize> = edited
+                .iter()
+                .copied()
+                .filter(|&i| pages[i].section == si)
+                .collect();
+            let in_order = here.iter().all(|&i| {
+                let pos = self.positions[i];
+                pos.checked_sub(1).is_none_or(|p| before(s.pages[p], i))
+                    && s.pages.get(pos + 1).is_none_or(|&n| before(i, n))
+            });
+            if in_order {
+                continue;
+            }
+            s.pages.retain(|p| !here.contains(p));
+            for &i in &here {
+                let at = s.pages.partition_point(|&j| before(j, i));
+                s.pages.insert(at, i);
+            }
+            for (pos, &p) in s.pages.iter().enumerate() {
+                if self.positions[p] != pos {
+                    self.positions[p] = pos;
+                    moved.push(p);
+                }
+            }
+        }
+        moved
     }
 
     /// Places every page, section and alias on its URL and reports two owners of one
