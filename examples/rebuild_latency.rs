@@ -90,7 +90,16 @@ fn main() {
         )
         .expect("write");
         let t = Instant::now();
-        r.rebuild().expect("rebuild");
+        let report = r
+            .rebuild_after(std::slice::from_ref(&footer))
+            .expect("rebuild");
+        if std::env::var_os("PIAZZA_PHASES").is_some() {
+            eprintln!(
+                "template: phases (cumulative µs): {:?}, wrote {} files",
+                report.phases,
+                report.written.len()
+            );
+        }
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let _ = std::fs::remove_file(&footer);

@@ -239,13 +239,12 @@ fn commit(
         .par_iter()
         .map(|&k| {
             let rel = &prints.outs[k];
-            stage(
-                site,
-                prints.items[k],
-                rel,
-                out,
-                written.get(rel).map(|w| w.1),
-            )
+            let known = written.get(rel).map(|w| w.1);
+            stage(site, prints.items[k], rel, out, known).map(|(bytes_hash, tmp)| Staged {
+                item: k,
+                bytes_hash,
+                tmp,
+            })
         })
         .collect();
     let mut staged = Vec::with_capacity(results.len());
@@ -262,39 +261,58 @@ fn commit(
         }
         return Err(errors.sorted());
     }
+    // Renaming over an existing file frees its old blocks, the slow part of a commit
+    // that replaces every page; the renames are independent, so they run in parallel.
+    let renamed: Vec<Result<(), Error>> = staged
+        .par_iter()
+        .map(|s| match &s.tmp {
+            Some(tmp) => {
+                let target = out.join(&prints.outs[s.item]);
+                std::fs::rename(tmp, &target).map_err(|e| Error::io(&target, &e))
+            }
+            None => Ok(()),
+        })
+        .collect();
     let mut report = Report {
         rendered: todo.len(),
         ..Report::default()
     };
-    for (s, &k) in staged.into_iter().zip(todo) {
-        let rel = &prints.outs[k];
-        if let Some(tmp) = s.tmp {
-            let target = out.join(rel);
-            std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, &e))?;
-            report.written.push(rel.clone());
+    for (s, result) in staged.into_iter().zip(renamed) {
+        let rel = &prints.outs[s.item];
+        match (result, &s.tmp) {
+            (Err(e), Some(tmp)) => {
+                let _ = std::fs::remove_file(tmp);
+                errors.push(e);
+                continue;
+            }
+            (Ok(()), Some(_)) => report.written.push(rel.clone()),
+            _ => {}
         }
-        written.insert(rel.clone(), (prints.values[k], s.bytes_hash));
+        written.insert(rel.clone(), (prints.values[s.item], s.bytes_hash));
     }
-    Ok(report)
+    errors.into_result().map(|()| report)
 }
 
 /// One rendered output: the hash of its bytes and, when they changed, the temporary
 /// file to rename into place.
 struct Staged {
+    /// Index of the item in [`Prints`].
+    item: usize,
     bytes_hash: u64,
     tmp: Option<PathBuf>,
 }
 
 /// Renders one output and, when its bytes differ from what is on disk, writes them
-/// beside it. `known` is the hash of the bytes piazza last wrote there, which spares
-/// reading the file back; without it the file on disk is compared.
+/// beside it; returns the hash of the bytes and the file written. `known` is the hash
+/// of the bytes piazza last wrote there, which spares reading the file back; without
+/// it the file on disk is compared.
 fn stage(
     site: &Site,
     item: Item,
     rel: &str,
     out: &Path,
     known: Option<u64>,
-) -> Result<Staged, Error> {
+) -> Result<(u64, Option<PathBuf>), Error> {
     let target = out.join(rel);
     let bytes: std::borrow::Cow<'_, [u8]> = match item {
         Item::File(f) => match &site.files[f].source {
@@ -316,10 +334,7 @@ fn stage(
         None => std::fs::read(&target).is_ok_and(|old| old == bytes.as_ref()),
     };
     if unchanged {
-        return Ok(Staged {
-            bytes_hash,
-            tmp: None,
-        });
+        return Ok((bytes_hash, None));
     }
     let parent = target.parent().unwrap_or(out);
     std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, &e))?;
@@ -329,10 +344,7 @@ fn stage(
         .unwrap_or_default();
     let tmp = parent.join(format!(".{name}.piazza-tmp"));
     std::fs::write(&tmp, &bytes).map_err(|e| Error::io(&tmp, &e))?;
-    Ok(Staged {
-        bytes_hash,
-        tmp: Some(tmp),
-    })
+    Ok((bytes_hash, Some(tmp)))
 }
 
 /// Removes an output file piazza wrote, and the folders it leaves empty.
