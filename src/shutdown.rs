@@ -1,9 +1,10 @@
 //! Ctrl-C: the process stops without leaving a half-written output behind.
 //!
-//! Writers take [`writing`] while they move files into the output; the handler waits
-//! for it, so a swap or an in-place commit in progress finishes first. A full build's
-//! staging folder is registered with [`remove_on_interrupt`] and removed by the
-//! handler, and [`interrupted`] tells renderers to stop early.
+//! Writers hold [`writing`] while the output is not whole: a full build while it swaps
+//! folders, watch mode from its first temporary file to its last rename. The handler
+//! waits for it, and [`interrupted`] tells renderers to stop early (watch mode then
+//! removes its temporary files). A full build's staging folder is registered with
+//! [`remove_on_interrupt`] and removed by the handler.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +15,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static WRITING: Mutex<()> = Mutex::new(());
 static LEFTOVERS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
-/// Held while output files are moved into place; an interrupt waits for it.
+/// Held while the output is being changed; an interrupt waits for it.
 pub fn writing() -> MutexGuard<'static, ()> {
     WRITING.lock().unwrap_or_else(|e| e.into_inner())
 }

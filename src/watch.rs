@@ -8,9 +8,9 @@
 //! broken edit leaves the last good site being served.
 //!
 //! The common case, a writer saving a page, takes a shorter road: the few saved files
-//! are parsed again and, when they leave the index as it was (same URLs, order, tags,
-//! theses), swapped into the live site; then only the outputs recorded as reading
-//! those pages are fingerprinted again. Anything else reloads the site, re-reading
+//! are parsed again and, when they leave the index as it was (same URLs, dates, tags,
+//! theses; a page may move among pages of its date), swapped into the live site; then
+//! only the outputs recorded as reading those pages are fingerprinted again. Anything else reloads the site, re-reading
 //! only the files whose stamps changed.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -39,8 +39,8 @@ pub struct Report {
     pub rendered: usize,
     /// Wall time.
     pub millis: u128,
-    /// Time spent in each phase (load, fingerprint, render, commit), in microseconds
-    /// since the start.
+    /// When each phase ended (load, fingerprint, commit = render and write), in
+    /// microseconds since the start.
     pub phases: Vec<(&'static str, u128)>,
     /// Whether only the saved pages were re-read (no reload of the whole site).
     pub patched: bool,
@@ -122,6 +122,11 @@ impl Rebuilder {
                     .then(|| rel.to_string_lossy().replace('\\', "/"))
             })
             .collect();
+        let modified = modified.map(|mut rels| {
+            rels.sort();
+            rels.dedup();
+            rels
+        });
         if let Some(rels) = &modified {
             if let Some(result) = self.patch(rels) {
                 return result;
@@ -132,7 +137,9 @@ impl Rebuilder {
         self.rebuild()
     }
 
-    /// Brings the output folder up to date. On error nothing in the output changes.
+    /// Brings the output folder up to date. On error no output file changes (a rename
+    /// that fails after others succeeded, as on a full disk, is reported and the next
+    /// rebuild starts over).
     pub fn rebuild(&mut self) -> Result<Report, Errors> {
         let start = Instant::now();
         self.live = None;
@@ -143,8 +150,9 @@ impl Rebuilder {
         let todo: Vec<usize> = (0..prints.items.len())
             .filter(|&k| self.written.get(&prints.outs[k]).map(|w| w.0) != Some(prints.values[k]))
             .collect();
-        let mut report = commit(&site, &prints, &todo, &self.out, &mut self.written)?;
+        // Ctrl-C waits until the output is whole: new files in place, stale ones gone.
         let _writing = crate::shutdown::writing();
+        let mut report = commit(&site, &prints, &todo, &self.out, &mut self.written)?;
         let current: HashSet<&str> = prints.outs.iter().map(String::as_str).collect();
         let stale: Vec<String> = self
             .written
@@ -197,6 +205,7 @@ impl Rebuilder {
                 self.written.get(&live.prints.outs[k]).map(|w| w.0) != Some(live.prints.values[k])
             })
             .collect();
+        let _writing = crate::shutdown::writing();
         let result = commit(
             &live.site,
             &live.prints,
@@ -226,6 +235,8 @@ impl Report {
 
 /// Renders the outputs `todo` (indices into `prints`) in parallel and, when all of
 /// them succeeded, moves the changed ones into place and records them in `written`.
+/// The caller holds [`crate::shutdown::writing`]; on Ctrl-C rendering stops early
+/// and the temporary files are removed.
 fn commit(
     site: &Site,
     prints: &Prints,
@@ -233,11 +244,12 @@ fn commit(
     out: &Path,
     written: &mut HashMap<String, (u64, u64)>,
 ) -> Result<Report, Errors> {
-    // Ctrl-C waits until the files staged here are renamed into place or removed.
-    let _writing = crate::shutdown::writing();
     let results: Vec<Result<Staged, Error>> = todo
         .par_iter()
         .map(|&k| {
+            if crate::shutdown::interrupted() {
+                return Err(Error::new("interrupted"));
+            }
             let rel = &prints.outs[k];
             let known = written.get(rel).map(|w| w.1);
             stage(site, prints.items[k], rel, out, known).map(|(bytes_hash, tmp)| Staged {
@@ -343,7 +355,10 @@ fn stage(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = parent.join(format!(".{name}.piazza-tmp"));
-    std::fs::write(&tmp, &bytes).map_err(|e| Error::io(&tmp, &e))?;
+    if let Err(e) = std::fs::write(&tmp, &bytes) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(&tmp, &e));
+    }
     Ok((bytes_hash, Some(tmp)))
 }
 
@@ -652,6 +667,12 @@ fn fingerprint(
             );
             hash(&mut h, &site.section_images[si]);
             links(&mut h, &s.links);
+            let quoted: Vec<usize> = s
+                .theses
+                .iter()
+                .filter_map(|n| c.theses.get(n).copied())
+                .collect();
+            cards_of(&mut h, reads, &quoted);
             for &sub in &s.subsections {
                 hash(&mut h, &(&c.sections[sub].title, &c.sections[sub].path));
             }
@@ -810,21 +831,21 @@ fn start_polling(root: PathBuf, ignore: PathBuf, every: Duration, tx: mpsc::Send
             })
             .collect()
     };
-    std::thread::spawn(move || {
-        let mut before = scan();
-        loop {
-            std::thread::sleep(every);
-            let now = scan();
-            let changed: Vec<PathBuf> = now
-                .iter()
-                .filter(|(p, stamp)| before.get(*p) != Some(stamp))
-                .map(|(p, _)| p.clone())
-                .chain(before.keys().filter(|p| !now.contains_key(*p)).cloned())
-                .collect();
-            before = now;
-            if !changed.is_empty() && tx.send(Ok(changed)).is_err() {
-                return;
-            }
+    // The first look is taken before returning, so a save made during the first
+    // build is a change.
+    let mut before = scan();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(every);
+        let now = scan();
+        let changed: Vec<PathBuf> = now
+            .iter()
+            .filter(|(p, stamp)| before.get(*p) != Some(stamp))
+            .map(|(p, _)| p.clone())
+            .chain(before.keys().filter(|p| !now.contains_key(*p)).cloned())
+            .collect();
+        before = now;
+        if !changed.is_empty() && tx.send(Ok(changed)).is_err() {
+            return;
         }
     });
 }

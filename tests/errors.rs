@@ -146,6 +146,19 @@ fn unknown_thesis_in_block_shortcode() {
 }
 
 #[test]
+fn unknown_thesis_in_a_section_intro() {
+    const INDEX: &str = "content/guides/_index.md";
+    let err = fails_keeping_output(|s: &TestSite| {
+        s.write(
+            INDEX,
+            "---\ntitle: Guides\n---\n\nWhere we start:\n\n{{ thesis(9) }}\n",
+        );
+    });
+    assert_located(&err, INDEX, 7, Some(1));
+    assert!(err.contains("thesis number 9"), "{err}");
+}
+
+#[test]
 fn unknown_thesis_in_front_matter() {
     let err = fails_keeping_output(guide(
         "---\ntitle: Cites\ndescription: d\ndate: 2013-05-14\ntheses: [1, 7]\n---\n\nBody.\n",

@@ -470,6 +470,21 @@ fn a_saved_page_is_patched_into_the_live_site() {
     }
     assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
 
+    // A title that moves a guide among guides of the same date, reported twice by
+    // the watcher: the list is reordered in place, the guide listed once.
+    let tie = site.join("content/guides/guida-4.md");
+    let tie_text = std::fs::read_to_string(&tie).unwrap();
+    std::fs::write(
+        &tie,
+        tie_text.replace("\"Guida 4\"", "\"Accoglienza in officina\""),
+    )
+    .unwrap();
+    let r = rebuilder
+        .rebuild_after(&[tie.clone(), tie.clone()])
+        .unwrap();
+    assert!(r.patched, "{r:?}");
+    assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
+
     // New tags move the page in the index: the site is reloaded.
     let r = save(&mut rebuilder, &text.replace("tag3]", "tag4]")).unwrap();
     assert!(!r.patched, "{r:?}");

@@ -159,6 +159,8 @@ pub struct Section {
     pub hash: u64,
     /// The `@/` targets its intro links to.
     pub links: Vec<String>,
+    /// Theses its intro quotes, in first-quoted order.
+    pub theses: Vec<u32>,
     /// Parent section.
     pub parent: Option<usize>,
     /// Pages, in list order.
@@ -250,7 +252,11 @@ enum Loaded {
         Arc<[(u32, SourceRef)]>,
         Arc<[(String, SourceRef)]>,
     ),
-    Section(Box<Section>, Vec<(String, SourceRef)>),
+    Section(
+        Box<Section>,
+        Vec<(u32, SourceRef)>,
+        Vec<(String, SourceRef)>,
+    ),
     Draft(String),
 }
 
@@ -267,15 +273,12 @@ pub enum PageEdits {
 }
 
 /// Whether a re-read page sits where the old one did in everything the index and
-/// other pages' outputs read besides its card: URL, section, date, tags, theses,
-/// links, aliases, number, image, template, draft state.
+/// other pages' outputs read besides its card: URL, date, tags, theses, links,
+/// aliases, number, image, template, draft state. (Its file, section and kind are
+/// the same by construction: it was read from the same file into the same section.)
 fn same_place(old: &Page, new: &Page) -> bool {
-    old.rel == new.rel
-        && old.kind == new.kind
-        && old.section == new.section
-        && old.path == new.path
+    old.path == new.path
         && old.sort_key == new.sort_key
-        && old.tag_slugs == new.tag_slugs
         && old.tags == new.tags
         && old.theses == new.theses
         && old.links == new.links
@@ -285,7 +288,6 @@ fn same_place(old: &Page, new: &Page) -> bool {
         && old.image_alt == new.image_alt
         && old.template == new.template
         && old.draft == new.draft
-        && old.bundle == new.bundle
 }
 
 /// When a file was last changed, as far as piazza can tell without reading it.
@@ -545,7 +547,7 @@ impl Content {
             match item {
                 Err(e) => errors.push(e),
                 Ok(Loaded::Draft(rel)) => drafts.push(rel),
-                Ok(Loaded::Section(section, section_links)) => {
+                Ok(Loaded::Section(section, refs, section_links)) => {
                     let i = section_index[&section.dir];
                     let keep = std::mem::take(&mut content.sections[i].subsections);
                     let parent = content.sections[i].parent;
@@ -556,12 +558,13 @@ impl Content {
                     };
                     let rel = index_rel(&content.sections[i].dir);
                     content.by_source.insert(rel, Target::Section(i));
+                    thesis_refs.extend(refs.into_iter().map(|r| (Target::Section(i), r)));
                     links.extend(section_links.into_iter().map(|l| (Target::Section(i), l)));
                 }
                 Ok(Loaded::Page(page, refs, page_links)) => {
                     let i = content.pages.len();
                     content.by_source.insert(page.rel.clone(), Target::Page(i));
-                    thesis_refs.extend(refs.iter().map(|r| (i, r.clone())));
+                    thesis_refs.extend(refs.iter().map(|r| (Target::Page(i), r.clone())));
                     links.extend(page_links.iter().map(|l| (Target::Page(i), l.clone())));
                     content.pages.push(page);
                 }
@@ -608,6 +611,9 @@ impl Content {
             let Some(&Target::Page(i)) = self.by_source.get(rel) else {
                 return PageEdits::Reindex;
             };
+            if pages.iter().any(|(k, _)| *k == i) {
+                continue;
+            }
             let Some(stamp) = cache.restamp(&content_dir, rel) else {
                 return PageEdits::Reindex;
             };
@@ -758,7 +764,7 @@ impl Content {
     fn index_theses(
         &mut self,
         config: &Config,
-        refs: &[(usize, (u32, SourceRef))],
+        refs: &[(Target, (u32, SourceRef))],
         errors: &mut Errors,
     ) {
         for (i, p) in self.pages.iter().enumerate() {
@@ -803,10 +809,7 @@ impl Content {
                     Some(&t) if t != i => cited_by[t].push(i),
                     Some(_) => {}
                     None => {
-                        let at = refs
-                            .iter()
-                            .find(|(page, (num, _))| *page == i && *num == n)
-                            .map(|(_, (_, r))| (r.line, r.column))
+                        let at = Self::quoted_at(refs, Target::Page(i), n)
                             .unwrap_or((p.line_of("theses"), 1));
                         errors.push(
                             Error::in_file(&p.shown, format!("there is no thesis number {n}"))
@@ -817,10 +820,31 @@ impl Content {
                 }
             }
         }
+        for (i, s) in self.sections.iter().enumerate() {
+            for &n in s.theses.iter().filter(|n| !self.theses.contains_key(n)) {
+                let at = Self::quoted_at(refs, Target::Section(i), n).unwrap_or((1, 1));
+                errors.push(
+                    Error::in_file(&s.shown, format!("there is no thesis number {n}"))
+                        .at(at.0, at.1)
+                        .hint(self.known_theses_hint(config)),
+                );
+            }
+        }
         for list in &mut cited_by {
             list.sort_by_key(|&i| (std::cmp::Reverse(self.pages[i].sort_date()), i));
         }
         self.cited_by = cited_by;
+    }
+
+    /// Where `from` first quotes thesis `n`: (line, column).
+    fn quoted_at(
+        refs: &[(Target, (u32, SourceRef))],
+        from: Target,
+        n: u32,
+    ) -> Option<(usize, usize)> {
+        refs.iter()
+            .find(|(who, (num, _))| *who == from && *num == n)
+            .map(|(_, (_, r))| (r.line, r.column))
     }
 
     fn known_theses_hint(&self, config: &Config) -> String {
@@ -1017,7 +1041,13 @@ fn load_file(
         s.has_body = !split.body.trim().is_empty();
         s.hash = hash_of(&text);
         s.links = scan.links.iter().map(|(t, _)| t.clone()).collect();
-        return Ok(Loaded::Section(Box::new(s), scan.links));
+        s.theses = Vec::new();
+        for &(n, _) in &scan.theses {
+            if !s.theses.contains(&n) {
+                s.theses.push(n);
+            }
+        }
+        return Ok(Loaded::Section(Box::new(s), scan.theses, scan.links));
     }
 
     let fm: PageFrontMatter = frontmatter::parse(&split, &shown)?;
@@ -1217,6 +1247,7 @@ fn default_section(config: &Config, dir: &str) -> Section {
         has_body: false,
         hash: 0,
         links: Vec::new(),
+        theses: Vec::new(),
         parent: None,
         pages: Vec::new(),
         subsections: Vec::new(),
