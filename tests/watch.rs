@@ -72,6 +72,23 @@ fn guide(title: &str, date: &str, tags: &str, thesis: u32) -> String {
     )
 }
 
+/// Rewrites the lines of `file` that start with `key` with `edit` (None drops the
+/// line), keeping the others.
+fn edit_line(file: &Path, key: &str, edit: impl Fn(&str) -> Option<String>) {
+    let text = std::fs::read_to_string(file).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .filter_map(|l| {
+            if l.starts_with(key) {
+                edit(l)
+            } else {
+                Some(l.to_string())
+            }
+        })
+        .collect();
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+}
+
 /// Applies one random change to the site; returns what it did, for the failure message.
 fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -> String {
     let guides = markdown_files(site, "guides");
@@ -154,39 +171,17 @@ fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -
         }
         7 => {
             let config = site.join("config.yaml");
-            let text = std::fs::read_to_string(&config).unwrap();
             let per = 1 + rng.below(3);
-            let new: String = text
-                .lines()
-                .map(|l| {
-                    if l.starts_with("paginate_by:") {
-                        format!("paginate_by: {per}")
-                    } else {
-                        l.to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            std::fs::write(&config, new + "\n").unwrap();
+            edit_line(&config, "paginate_by:", |_| {
+                Some(format!("paginate_by: {per}"))
+            });
             touched.push(config.clone());
             format!("paginate_by {per}")
         }
         8 if !guides.is_empty() => {
             let g = &guides[rng.below(guides.len())];
-            let text = std::fs::read_to_string(g).unwrap();
             let date = format!("date: 2023-1{}-0{}", rng.below(3), 1 + rng.below(9));
-            let new: String = text
-                .lines()
-                .map(|l| {
-                    if l.starts_with("date:") {
-                        date.clone()
-                    } else {
-                        l.to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            std::fs::write(g, new + "\n").unwrap();
+            edit_line(g, "date:", |_| Some(date.clone()));
             touched.push(g.clone());
             format!("redate {}", g.display())
         }
@@ -203,20 +198,10 @@ fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -
         10 if !guides.is_empty() => {
             // Among guides of one date, the title decides the order.
             let g = &guides[rng.below(guides.len())];
-            let text = std::fs::read_to_string(g).unwrap();
             let first = ["A", "M", "Z"][rng.below(3)];
-            let new: String = text
-                .lines()
-                .map(|l| {
-                    if l.starts_with("title:") {
-                        format!("title: \"{first} guida {step}\"")
-                    } else {
-                        l.to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            std::fs::write(g, new + "\n").unwrap();
+            edit_line(g, "title:", |_| {
+                Some(format!("title: \"{first} guida {step}\""))
+            });
             touched.push(g.clone());
             format!("retitle {} to sort as {first}", g.display())
         }
@@ -242,40 +227,16 @@ fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -
         }
         12 if !guides.is_empty() => {
             let g = &guides[rng.below(guides.len())];
-            let text = std::fs::read_to_string(g).unwrap();
             let tags = ["[officina]", "[tag1, tag3]", "[nuovo, officina, tag2]"][rng.below(3)];
-            let new: String = text
-                .lines()
-                .map(|l| {
-                    if l.starts_with("tags:") {
-                        format!("tags: {tags}")
-                    } else {
-                        l.to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            std::fs::write(g, new + "\n").unwrap();
+            edit_line(g, "tags:", |_| Some(format!("tags: {tags}")));
             touched.push(g.clone());
             format!("retag {} {tags}", g.display())
         }
         13 if !guides.is_empty() => {
             let g = &guides[rng.below(guides.len())];
-            let text = std::fs::read_to_string(g).unwrap();
             let updated = format!("updated: 2025-0{}-1{}", 1 + rng.below(9), rng.below(10));
-            let new: String = text
-                .lines()
-                .filter(|l| !l.starts_with("updated:"))
-                .map(|l| {
-                    if l.starts_with("date:") {
-                        format!("{l}\n{updated}")
-                    } else {
-                        l.to_string()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            std::fs::write(g, new + "\n").unwrap();
+            edit_line(g, "updated:", |_| None);
+            edit_line(g, "date:", |l| Some(format!("{l}\n{updated}")));
             touched.push(g.clone());
             format!("{updated} in {}", g.display())
         }
