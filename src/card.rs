@@ -975,7 +975,7 @@ impl Site {
                 env!("CARGO_PKG_VERSION"),
                 FONT_BOLD.len(),
                 FONT_REGULAR.len(),
-                self.templates.hash,
+                self.templates.hash_of(TEMPLATE),
                 self.strings.fingerprint(),
                 format!("{:?}{:?}{:?}", self.config, self.theme.meta, self.site_view),
                 self.cards.logo.as_ref().map(|l| l.hash),

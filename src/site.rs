@@ -14,6 +14,9 @@ use crate::markdown;
 use crate::social::ImageView;
 use crate::templates::{to_value, Strings, Templates, Theme};
 
+/// The template that quotes a thesis where a guide cites it.
+pub const THESIS_SHORTCODE: &str = "shortcodes/thesis.html";
+
 /// How to load a site.
 #[derive(Debug, Clone, Default)]
 pub struct SiteOptions {
@@ -271,7 +274,7 @@ impl Site {
         });
         let render = |inline: bool| {
             self.templates.render(
-                "shortcodes/thesis.html",
+                THESIS_SHORTCODE,
                 minijinja::context! { thesis => view.clone(), inline => inline },
             )
         };

@@ -324,13 +324,67 @@ impl Strings {
     }
 }
 
+/// The templates a template's text names in `{% extends %}`, `{% include %}`,
+/// `{% import %}` and `{% from %}` tags, or None when one of them names a template by
+/// an expression (it may then use any). Comments and raw blocks are not skipped: a
+/// name found there only adds a dependency.
+fn references(source: &str) -> Option<Vec<String>> {
+    let mut names = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find("{%") {
+        let after = &rest[start + 2..];
+        let end = after.find("%}").unwrap_or(after.len());
+        let tag = after[..end].trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace());
+        rest = &after[end..];
+        let (keyword, args) = tag.split_once(char::is_whitespace).unwrap_or((tag, ""));
+        if !matches!(keyword, "extends" | "include" | "import" | "from") {
+            continue;
+        }
+        let args = args.trim_start();
+        let list = args.strip_prefix('[');
+        let mut text = list.unwrap_or(args);
+        loop {
+            text = text.trim_start();
+            let quote = text.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+            let (name, after) = text[1..].split_once(quote)?;
+            names.push(name.to_string());
+            text = after.trim_start();
+            match text.strip_prefix(',') {
+                Some(more) if list.is_some() => text = more,
+                _ => break,
+            }
+        }
+    }
+    Some(names)
+}
+
+/// The hash of template `name` together with every template it reaches through
+/// [`references`]; None when one of them cannot be told or is missing.
+fn closure_hash(name: &str, parts: &BTreeMap<String, (u64, Option<Vec<String>>)>) -> Option<u64> {
+    let mut reached = std::collections::BTreeSet::new();
+    let mut todo = vec![name];
+    while let Some(n) = todo.pop() {
+        if reached.insert(n) {
+            let (_, refs) = parts.get(n)?;
+            todo.extend(refs.as_ref()?.iter().map(String::as_str));
+        }
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for n in reached {
+        std::hash::Hash::hash(&(n, parts.get(n)?.0), &mut hasher);
+    }
+    Some(std::hash::Hasher::finish(&hasher))
+}
+
 /// The compiled templates and the environment they render in.
 pub struct Templates {
     env: Environment<'static>,
     shown: HashMap<String, PathBuf>,
-    /// Hash of every template's name and source: a rebuild re-renders everything when
-    /// it changes.
-    pub hash: u64,
+    /// Hash of every template's name and source.
+    hash: u64,
+    /// Per template: the hash of its source and of every template it extends,
+    /// includes or imports, so a rebuild re-renders only the outputs a change reaches.
+    uses: HashMap<String, u64>,
 }
 
 impl Templates {
@@ -381,6 +435,7 @@ impl Templates {
         let mut errors = Errors::default();
         let mut shown = HashMap::new();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        let mut parts: BTreeMap<String, (u64, Option<Vec<String>>)> = BTreeMap::new();
         for (name, file) in files {
             std::hash::Hash::hash(&(&name, &file.bytes), &mut hasher);
             let Ok(source) = String::from_utf8(file.bytes.into_owned()) else {
@@ -390,12 +445,21 @@ impl Templates {
                 ));
                 continue;
             };
+            parts.insert(
+                name.clone(),
+                (crate::content::hash_of(&source), references(&source)),
+            );
             if let Err(e) = env.add_template_owned(name.clone(), source) {
                 errors.push(template_error(&e, &file.shown));
             }
             shown.insert(name, file.shown);
         }
         errors.into_result()?;
+        let hash = std::hash::Hasher::finish(&hasher);
+        let uses = parts
+            .keys()
+            .map(|name| (name.clone(), closure_hash(name, &parts).unwrap_or(hash)))
+            .collect();
 
         let t_strings = strings.clone();
         env.add_function(
@@ -442,8 +506,15 @@ impl Templates {
         Ok(Templates {
             env,
             shown,
-            hash: std::hash::Hasher::finish(&hasher),
+            hash,
+            uses,
         })
+    }
+
+    /// The hash of template `name` and of every template it uses: what an output
+    /// rendered with it depends on (all templates, when that cannot be told).
+    pub fn hash_of(&self, name: &str) -> u64 {
+        self.uses.get(name).copied().unwrap_or(self.hash)
     }
 
     /// Whether a template of this name exists.
@@ -542,4 +613,63 @@ fn innermost(e: &minijinja::Error) -> &minijinja::Error {
 /// A template value from anything serde can serialise.
 pub fn to_value<T: serde::Serialize>(v: &T) -> Value {
     Value::from(minijinja::value::Serde(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_are_the_literal_names_of_extends_include_import_and_from() {
+        let source = r#"{% extends "base.html" %}
+{%- include 'partials/a.html' -%}
+{% include ["partials/b.html", 'partials/c.html'] ignore missing %}
+{% import "macros.html" as m %}{% from "more.html" import x %}
+{% if include %}{{ x }}{% endif %}"#;
+        assert_eq!(
+            references(source),
+            Some(
+                [
+                    "base.html",
+                    "partials/a.html",
+                    "partials/b.html",
+                    "partials/c.html",
+                    "macros.html",
+                    "more.html"
+                ]
+                .map(String::from)
+                .to_vec()
+            )
+        );
+        assert_eq!(references("{% include name %}"), None);
+        assert_eq!(references("{% extends layout ~ '.html' %}"), None);
+        assert_eq!(references("no tags at all"), Some(Vec::new()));
+    }
+
+    #[test]
+    fn a_template_hash_covers_what_it_uses_and_nothing_else() {
+        let part = |own: u64, refs: &[&str]| {
+            (
+                own,
+                Some(refs.iter().map(|r| r.to_string()).collect::<Vec<_>>()),
+            )
+        };
+        let mut parts = BTreeMap::new();
+        parts.insert("base.html".to_string(), part(1, &["footer.html"]));
+        parts.insert("footer.html".to_string(), part(2, &[]));
+        parts.insert("guide.html".to_string(), part(3, &["base.html"]));
+        parts.insert("tag.html".to_string(), part(4, &["base.html"]));
+        let guide = closure_hash("guide.html", &parts);
+        let tag = closure_hash("tag.html", &parts);
+        parts.insert("tag.html".to_string(), part(5, &["base.html"]));
+        assert_eq!(closure_hash("guide.html", &parts), guide);
+        assert_ne!(closure_hash("tag.html", &parts), tag);
+        parts.insert("footer.html".to_string(), part(6, &[]));
+        assert_ne!(closure_hash("guide.html", &parts), guide);
+        parts.insert("dynamic.html".to_string(), (7, None));
+        parts.insert("uses-dynamic.html".to_string(), part(8, &["dynamic.html"]));
+        assert_eq!(closure_hash("uses-dynamic.html", &parts), None);
+        parts.insert("uses-missing.html".to_string(), part(9, &["nowhere.html"]));
+        assert_eq!(closure_hash("uses-missing.html", &parts), None);
+    }
 }

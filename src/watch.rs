@@ -25,8 +25,8 @@ use crate::card::CardOf;
 use crate::content::{LoadCache, LoadOptions, PageEdits};
 use crate::error::{Error, Errors};
 use crate::output::{check_output_folder, MARKER};
-use crate::render::{list_path, Item, FEED_ITEMS};
-use crate::site::{Site, SiteOptions, Source};
+use crate::render::{list_path, page_template, section_template, Item, FEED_ITEMS};
+use crate::site::{Site, SiteOptions, Source, THESIS_SHORTCODE};
 
 /// What one rebuild did.
 #[derive(Debug, Clone, Default)]
@@ -542,7 +542,6 @@ impl Scope {
     fn of(site: &Site) -> Scope {
         let mut h = Hasher64::new();
         hash(&mut h, &format!("{:?}", site.config));
-        hash(&mut h, &site.templates.hash);
         hash(&mut h, &site.strings.fingerprint());
         hash(
             &mut h,
@@ -624,10 +623,15 @@ fn fingerprint(
     }
     hash(&mut h, &scope.global);
     hash(&mut h, &item);
+    // The templates the output is rendered with, and those they use: a template
+    // change re-renders only the outputs it reaches.
+    let template = |h: &mut Hasher64, name: &str| hash(h, &site.templates.hash_of(name));
     match item {
         Item::Page(i) => {
             reads.push(Read::Own(i as u32));
             let p = &c.pages[i];
+            template(&mut h, &page_template(p));
+            template(&mut h, THESIS_SHORTCODE);
             hash(&mut h, &(p.hash, cards[i], &p.source));
             links(&mut h, &p.links);
             let mut s = Some(p.section);
@@ -654,6 +658,8 @@ fn fingerprint(
         }
         Item::List(si, n) => {
             let s = &c.sections[si];
+            template(&mut h, &section_template(s, si));
+            template(&mut h, THESIS_SHORTCODE);
             hash(
                 &mut h,
                 &(
@@ -688,11 +694,13 @@ fn fingerprint(
             }
         }
         Item::TagIndex => {
+            template(&mut h, "tags.html");
             for t in &c.tags {
                 hash(&mut h, &(&t.name, &t.path, t.pages.len()));
             }
         }
         Item::Tag(t, n) => {
+            template(&mut h, "tag.html");
             let tag = &c.tags[t];
             hash(&mut h, &(&tag.name, &tag.path, tag.pages.len()));
             let per = site.config.paginate_by.max(1);
@@ -701,6 +709,7 @@ fn fingerprint(
             cards_of(&mut h, reads, &tag.pages[start..end]);
         }
         Item::Alias(p, a) => {
+            template(&mut h, "alias.html");
             reads.push(Read::Own(p as u32));
             hash(
                 &mut h,
@@ -731,7 +740,8 @@ fn fingerprint(
             }
             Source::Bytes(b) => hash(&mut h, b.as_ref()),
         },
-        Item::NotFound | Item::Robots | Item::Card(_) => {}
+        Item::NotFound => template(&mut h, "404.html"),
+        Item::Robots | Item::Card(_) => {}
     }
     h.finish()
 }

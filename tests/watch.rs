@@ -89,11 +89,19 @@ fn edit_line(file: &Path, key: &str, edit: impl Fn(&str) -> Option<String>) {
     std::fs::write(file, lines.join("\n") + "\n").unwrap();
 }
 
+/// A template of the default theme, as shipped.
+fn default_template(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("themes/default/templates")
+        .join(name);
+    std::fs::read_to_string(path).unwrap()
+}
+
 /// Applies one random change to the site; returns what it did, for the failure message.
 fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -> String {
     let guides = markdown_files(site, "guides");
     let theses = markdown_files(site, "theses");
-    match rng.below(16) {
+    match rng.below(17) {
         0 if !guides.is_empty() => {
             let g = &guides[rng.below(guides.len())];
             let text = std::fs::read_to_string(g).unwrap();
@@ -248,6 +256,16 @@ fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -
             std::fs::write(g, text).unwrap();
             touched.push(g.clone());
             format!("cite thesis {n} in {}", g.display())
+        }
+        15 => {
+            // A partial that lists, tags and guides include, but not the 404 page.
+            let dir = site.join("templates/partials");
+            std::fs::create_dir_all(&dir).unwrap();
+            let card = default_template("partials/card.html")
+                .replace("card-summary\">", &format!("card-summary\">{step}: "));
+            std::fs::write(dir.join("card.html"), card).unwrap();
+            touched.push(dir.join("card.html"));
+            "change the card partial".into()
         }
         _ => {
             let about = site.join("content/about.md");
@@ -475,5 +493,70 @@ fn a_saved_page_is_patched_into_the_live_site() {
 
     // The fix brings everything up to date.
     save(&mut rebuilder, &text).unwrap();
+    assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
+}
+
+#[test]
+fn a_template_change_rewrites_the_outputs_that_use_it() {
+    let (dir, site, out, mut rebuilder) = live_site();
+    let templates = site.join("templates");
+    std::fs::create_dir_all(&templates).unwrap();
+
+    // tag.html is used by the tag pages alone.
+    let tag = templates.join("tag.html");
+    let text = default_template("tag.html")
+        .replace("{% block main %}", "{% block main %}<p>Etichetta</p>");
+    assert_ne!(
+        text,
+        default_template("tag.html"),
+        "the edit must change the template"
+    );
+    std::fs::write(&tag, text).unwrap();
+    let r = rebuilder.rebuild_after(std::slice::from_ref(&tag)).unwrap();
+    assert!(!r.written.is_empty(), "{r:?}");
+    assert!(
+        r.written
+            .iter()
+            .all(|w| w.starts_with("tags/") && w != "tags/index.html"),
+        "{:?}",
+        r.written
+    );
+    assert_eq!(
+        r.rendered,
+        r.written.len(),
+        "only tag pages were rendered: {r:?}"
+    );
+    assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
+
+    // The footer reaches every page through base.html, but not the share cards.
+    let footer = templates.join("partials/footer.html");
+    std::fs::create_dir_all(footer.parent().unwrap()).unwrap();
+    std::fs::write(
+        &footer,
+        "<footer class=\"site-footer\"><p>Nuovo piede</p></footer>\n",
+    )
+    .unwrap();
+    let r = rebuilder
+        .rebuild_after(std::slice::from_ref(&footer))
+        .unwrap();
+    for expected in [
+        "index.html",
+        "guides/guida-1/index.html",
+        "tags/index.html",
+        "404.html",
+    ] {
+        assert!(
+            r.written.iter().any(|w| w == expected),
+            "{expected}: {:?}",
+            r.written
+        );
+    }
+    assert!(
+        !r.written
+            .iter()
+            .any(|w| w.ends_with(".png") || w.ends_with(".xml")),
+        "{:?}",
+        r.written
+    );
     assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
 }
