@@ -4,7 +4,7 @@
 //!
 //! Each edit appends a sentence to one guide, retitles one, or changes the footer
 //! template, and times `Rebuilder::rebuild_after` until the new HTML is on disk. The
-//! file watcher's debounce (20 ms) comes on top of these figures. GAP_MS waits before
+//! file watcher's debounce (10 ms) comes on top of these figures. GAP_MS waits before
 //! each edit, as a writer does between saves: caches go cold, which is what a real
 //! save meets (back-to-back edits measure a warm machine). `PIAZZA_PHASES=1` prints
 //! the phases of each rebuild.

@@ -785,10 +785,12 @@ pub enum Watcher {
     Poll(Duration),
 }
 
-/// Quiet time after the last event before a rebuild: an editor's save (write a
+/// Quiet time after the last event before a rebuild. An editor's save (write a
 /// temporary file, rename it over the page, remove the backup) takes microseconds to
-/// a few milliseconds, so it arrives as one change.
-const DEBOUNCE: Duration = Duration::from_millis(20);
+/// a few milliseconds, so it arrives as one change; a longer wait would only delay
+/// every preview. A burst that outlasts it (a branch checkout) gives a few rebuilds
+/// in a row, the last of which sees everything.
+const DEBOUNCE: Duration = Duration::from_millis(10);
 
 /// Changed paths, or a watcher's complaint to print.
 type Batch = Result<Vec<PathBuf>, String>;
