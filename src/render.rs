@@ -996,6 +996,10 @@ impl Resolver for Site {
     fn prefix(&self) -> &str {
         &self.config.base_url.prefix
     }
+
+    fn footnotes_heading(&self) -> String {
+        xml_escape(&self.strings.get("footnotes", &[]).unwrap_or_default())
+    }
 }
 
 /// How many guides the feed carries.
