@@ -38,6 +38,8 @@ struct RawConfig {
     taxonomies: Option<Vec<String>>,
     #[serde(default)]
     theses_section: Option<String>,
+    #[serde(default)]
+    favicon: Option<String>,
 }
 
 /// An author: a bare name (`author: Anna`) or a name with a link.
@@ -299,6 +301,19 @@ pub struct Config {
     pub tags: bool,
     /// The content folder holding thesis pages.
     pub theses_section: String,
+    /// The site's own icon; `None` keeps the theme's.
+    pub favicon: Option<Favicon>,
+}
+
+/// `favicon:` in config.yaml: an icon under static/, checked once static files are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Favicon {
+    /// Site path of the icon: `/images/icon.svg`.
+    pub path: String,
+    /// Its MIME type, for `<link rel="icon" type>`.
+    pub mime: &'static str,
+    /// The line of `favicon:` in config.yaml.
+    pub line: usize,
 }
 
 impl Config {
@@ -327,13 +342,17 @@ impl Config {
         } else {
             serde_yaml::from_str(&text).map_err(|e| yaml_error(&shown, &e, 0))?
         };
-        Config::resolve(root, raw).map_err(|(key, message)| {
+        let mut config = Config::resolve(root, raw).map_err(|(key, message)| {
             let mut e = Error::in_file(&shown, message);
             if let Some(line) = line_of_key(&text, key) {
                 e = e.at(line, 1);
             }
             e
-        })
+        })?;
+        if let Some(icon) = &mut config.favicon {
+            icon.line = line_of_key(&text, "favicon").unwrap_or(1);
+        }
+        Ok(config)
     }
 
     fn resolve(root: &Path, raw: RawConfig) -> Result<Config, (&'static str, String)> {
@@ -388,6 +407,7 @@ impl Config {
                 "`theses_section` must be the name of one folder under content/".into(),
             ));
         }
+        let favicon = raw.favicon.map(|f| resolve_favicon(&f)).transpose()?;
         Ok(Config {
             root: root.to_path_buf(),
             title: raw.title,
@@ -402,6 +422,7 @@ impl Config {
             paginate_by,
             tags: !taxonomies.is_empty(),
             theses_section,
+            favicon,
         })
     }
 
@@ -445,6 +466,32 @@ fn is_language_tag(s: &str) -> bool {
         .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
     first_ok
         && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// `favicon: images/icon.svg` -> `/images/icon.svg`; browsers take SVG, PNG and ICO icons.
+fn resolve_favicon(spec: &str) -> Result<Favicon, (&'static str, String)> {
+    let path = format!("/{}", spec.trim().trim_start_matches('/'));
+    let lower = path.to_ascii_lowercase();
+    let mime = [
+        (".svg", "image/svg+xml"),
+        (".png", "image/png"),
+        (".ico", "image/x-icon"),
+    ]
+    .into_iter()
+    .find_map(|(ext, mime)| lower.ends_with(ext).then_some(mime));
+    match mime {
+        Some(mime) if !spec.contains("://") && !path.split('/').any(|s| s == "..") => {
+            Ok(Favicon {
+                path,
+                mime,
+                line: 1,
+            })
+        }
+        _ => Err((
+            "favicon",
+            format!("`{spec}` is not an icon under static/; name an SVG, PNG or ICO file there, like /images/icon.svg"),
+        )),
+    }
 }
 
 /// The line where `key:` is first written, for errors found after parsing.

@@ -169,7 +169,15 @@ pub struct SiteView {
     nav: Vec<Link>,
     theses_url: Option<String>,
     tags_url: Option<String>,
+    favicon: Option<IconView>,
     data: BTreeMap<String, serde_yaml::Value>,
+}
+
+/// `site.favicon`: the site's own icon, when config.yaml names one.
+#[derive(Debug, Clone, Serialize)]
+struct IconView {
+    url: String,
+    mime: &'static str,
 }
 
 impl SiteView {
@@ -219,6 +227,10 @@ impl SiteView {
                 .find(|s| s.is_theses && s.dir == config.theses_section)
                 .map(|s| b.url(&s.path)),
             tags_url: (config.tags && !content.tags.is_empty()).then(|| b.url("/tags/")),
+            favicon: config.favicon.as_ref().map(|f| IconView {
+                url: b.url(&f.path),
+                mime: f.mime,
+            }),
             data,
         }
     }

@@ -119,7 +119,10 @@ impl Site {
         };
         let strings = Strings::load(&config, &theme)?;
         let mut warnings = content.warnings.clone();
-        let files = collect_files(&config, &theme, &content, &mut warnings, &mut errors);
+        let mut files = collect_files(&config, &theme, &content, &mut warnings, &mut errors);
+        if let Some(icon) = &config.favicon {
+            use_site_favicon(icon, &mut files, &mut errors);
+        }
 
         let by_out: HashMap<&str, &StaticFile> =
             files.iter().map(|f| (f.out.as_str(), f)).collect();
@@ -431,6 +434,40 @@ fn collect_files(
         }
     }
     by_out.into_values().collect()
+}
+
+/// The icons the default theme ships; a site that names its own `favicon:` publishes
+/// none of them, so no browser or home screen shows piazza's icon for the site.
+const THEME_ICONS: [&str; 4] = [
+    "favicon.svg",
+    "favicon-32.png",
+    "favicon.ico",
+    "apple-touch-icon.png",
+];
+
+/// Checks that `favicon:` names a published file and drops the theme's icons.
+fn use_site_favicon(
+    icon: &crate::config::Favicon,
+    files: &mut Vec<StaticFile>,
+    errors: &mut Errors,
+) {
+    let rel = &icon.path[1..];
+    if !files.iter().any(|f| f.out == rel) {
+        errors.push(
+            Error::in_file(
+                crate::config::CONFIG_FILE,
+                format!("favicon: {} does not exist", icon.path),
+            )
+            .at_line(icon.line)
+            .hint(format!(
+                "put the icon at static{} or correct the path",
+                icon.path
+            )),
+        );
+    }
+    files.retain(|f| {
+        f.out == rel || !(THEME_ICONS.contains(&f.out.as_str()) && f.shown.starts_with("themes"))
+    });
 }
 
 /// Resolves an `image:` value to a URL and reads its size.

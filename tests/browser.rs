@@ -151,6 +151,59 @@ fn the_browser_follows_edits_errors_and_fixes_by_itself() {
     );
 }
 
+/// Pages of each kind, as a reader opens them: the browser must log no error, and so
+/// make no request that fails (a missing `/favicon.ico` is logged as a failed load).
+#[test]
+fn pages_load_without_failed_requests_or_console_errors() {
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let site = TestSite::copy_of(&Path::new(env!("CARGO_MANIFEST_DIR")).join("site"));
+    let port = free_port();
+    let mut serve = Guard::spawn(
+        "piazza serve",
+        Path::new(env!("CARGO_BIN_EXE_piazza")),
+        &[
+            OsStr::new("serve"),
+            OsStr::new("--site"),
+            site.root().as_os_str(),
+            OsStr::new("--port"),
+            OsStr::new(&port.to_string()),
+        ],
+        site.tmp().join("serve.log"),
+    );
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    serve.poll_until("the home page", Instant::now() + STARTUP, || {
+        http(addr, "GET", "/", None).is_ok_and(|(status, _)| status == 200)
+    });
+    let driver = Driver::start(&tools, site.tmp());
+    let browser = driver.session(&tools.chromium, &site.tmp().join("chromium-profile"));
+    for path in [
+        "/",
+        "/guides/",
+        "/guides/seo-locale/",
+        "/theses/03-una-voce-umana/",
+        "/tags/",
+    ] {
+        browser.navigate(&format!("http://{addr}{path}"));
+        // The icon is fetched after the load event: give it a moment to fail.
+        wait_for("the page to load", || {
+            let state = browser.script("return document.readyState;")?;
+            (state == json!("complete"))
+                .then_some(())
+                .ok_or_else(|| format!("readyState {state}"))
+        });
+        std::thread::sleep(Duration::from_millis(500));
+        let errors: Vec<String> = browser
+            .logs()
+            .into_iter()
+            .filter(|entry| entry["level"] == json!("SEVERE"))
+            .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
+            .collect();
+        assert!(errors.is_empty(), "{path}: the browser logged {errors:#?}");
+    }
+}
+
 /// Polls `probe` every [`POLL`] until it returns `Ok`, for at most [`LIVE`]. An `Err`
 /// means "not yet" and says what the probe saw (a page that is reloading has no
 /// elements for a moment, so WebDriver errors are "not yet" too); the last one is
@@ -378,6 +431,7 @@ impl Driver {
                 "alwaysMatch": {
                     "browserName": "chrome",
                     "pageLoadStrategy": "normal",
+                    "goog:loggingPrefs": { "browser": "ALL" },
                     "timeouts": { "pageLoad": 20_000, "script": 10_000, "implicit": 0 },
                     "goog:chromeOptions": {
                         "binary": chromium,
@@ -489,6 +543,14 @@ impl Browser<'_> {
             Some(s) if !s.is_empty() && s.iter().all(|x| x == &json!(1)) => Ok(()),
             _ => Err(format!("stream readyStates {states}")),
         }
+    }
+
+    /// The browser's console log since the last call (chromedriver's log endpoint).
+    fn logs(&self) -> Vec<Value> {
+        let logs = self
+            .command("POST", "/se/log", Some(&json!({ "type": "browser" })))
+            .expect("read the browser log");
+        logs.as_array().cloned().unwrap_or_default()
     }
 
     /// The value a synchronous script returns.

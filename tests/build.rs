@@ -1140,3 +1140,78 @@ fn example_site_builds_cleanly_with_working_links_and_share_tags() {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Favicons: no page makes the browser ask for an icon that is not there
+// ---------------------------------------------------------------------------------
+
+/// Every icon a page links to, and `/favicon.ico` (which browsers and feed readers ask
+/// for on their own), is a published file.
+#[test]
+fn the_default_theme_ships_the_icons_its_pages_link_to() {
+    let site = basic();
+    site.build_ok(&["--base-url", "https://example.org/bottega/"]);
+    for page in ["index.html", "guides/primo-passo/index.html", "404.html"] {
+        let doc = site.html(page);
+        let icons = doc.attrs("link[rel=icon], link[rel=apple-touch-icon]", "href");
+        assert_eq!(
+            as_set(icons.clone()),
+            set(&[
+                "/bottega/favicon.svg",
+                "/bottega/favicon-32.png",
+                "/bottega/apple-touch-icon.png"
+            ]),
+            "{page}"
+        );
+        for href in icons {
+            let rel = href.trim_start_matches("/bottega/");
+            assert!(
+                site.has_output(rel),
+                "{page} links to {href}, not published"
+            );
+        }
+    }
+    let ico = std::fs::read(site.out().join("favicon.ico")).expect("favicon.ico");
+    assert_eq!(&ico[..4], &[0, 0, 1, 0], "an ICO file");
+    let touch = std::fs::read(site.out().join("apple-touch-icon.png")).expect("touch icon");
+    assert_eq!(&touch[..8], b"\x89PNG\r\n\x1a\n");
+}
+
+#[test]
+fn a_site_favicon_replaces_every_theme_icon() {
+    let site = basic();
+    site.edit("config.yaml", |c| format!("{c}favicon: /images/x.png\n"));
+    site.build_ok(&[]);
+    let doc = site.html("index.html");
+    assert_eq!(doc.attrs("link[rel=icon]", "href"), ["/images/x.png"]);
+    assert_eq!(doc.attr("link[rel=icon]", "type"), "image/png");
+    assert_eq!(doc.count("link[rel=apple-touch-icon]"), 0);
+    for theme_icon in [
+        "favicon.svg",
+        "favicon-32.png",
+        "favicon.ico",
+        "apple-touch-icon.png",
+    ] {
+        assert!(
+            !site.has_output(theme_icon),
+            "the theme's {theme_icon} must not stand for the site's own icon"
+        );
+    }
+}
+
+#[test]
+fn a_favicon_that_is_missing_or_not_an_icon_is_an_error_at_its_line() {
+    for (value, says) in [
+        ("/images/missing.svg", "does not exist"),
+        ("/images/x.gif", "not an icon"),
+        ("https://cdn.example/icon.png", "not an icon"),
+    ] {
+        let site = basic();
+        site.edit("config.yaml", |c| format!("{c}favicon: {value}\n"));
+        let line = site.read("config.yaml").lines().count();
+        let run = site.build(&[]).code(1);
+        assert!(run.stderr.contains(says), "{value}: {}", run.stderr);
+        common::assert_located(&run.stderr, "config.yaml", line, None);
+        assert!(!site.out().exists(), "nothing is written");
+    }
+}
