@@ -369,3 +369,23 @@ fn watch_rebuild_reports_a_collision() {
     names(&err, &["home page", "content/_index.md"]);
     assert_eq!(std::fs::read(out.join("index.html")).unwrap(), home);
 }
+
+#[test]
+fn static_files_that_differ_only_in_unicode_form() {
+    let site = site();
+    let err = refused(&site, |s| {
+        s.write("static/caff\u{e8}.txt", "composed\n")
+            .write("static/caffe\u{300}.txt", "decomposed\n");
+    });
+    names(&err, &["static/caff", "Unicode form"]);
+}
+
+#[test]
+fn parent_folder_in_a_slug() {
+    let site = site();
+    let err = refused(&site, |s| {
+        s.write(MOVED, &moved("slug: \"../../etc\""));
+    });
+    assert_located(&err, MOVED, 3, None);
+    names(&err, &["../../etc", "..", "help:"]);
+}
