@@ -131,8 +131,8 @@ impl Outputs<'_> {
 
     /// Reports every output path with two owners, every folder an output needs where
     /// another output is a file, and every path segment too long to be a file name.
-    /// Each error is reported at the later claim (in [`rank`] order: a user's alias
-    /// before a file piazza generates) and names the earlier one.
+    /// Each error is reported at the later of the two claims in the order of `rank`
+    /// (piazza's own files first, aliases last) and names the earlier one.
     pub fn check(&self) -> Errors {
         let items = self.items();
         let mut order: Vec<usize> = (0..items.len()).collect();
@@ -352,9 +352,9 @@ impl Outputs<'_> {
                 // The newest page with the tag: naming it costs the same for any number of pages.
                 let newest = t.pages.first().map(|&i| &c.pages[i]);
                 let tag = if n == 1 {
-                    format!("the page of tag «{}»", t.name)
+                    format!("the page of tag «{}»", shown(&t.name))
                 } else {
-                    format!("page {n} of tag «{}»", t.name)
+                    format!("page {n} of tag «{}»", shown(&t.name))
                 };
                 let line = newest.map(|p| p.line_of("tags"));
                 Claim {
