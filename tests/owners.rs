@@ -389,3 +389,28 @@ fn parent_folder_in_a_slug() {
     assert_located(&err, MOVED, 3, None);
     names(&err, &["../../etc", "..", "help:"]);
 }
+
+#[test]
+fn every_collision_is_reported_in_file_order() {
+    let site = site();
+    let breakage = |s: &TestSite| {
+        s.write(MOVED, &moved("aliases: [\"/index.html\", \"/feed.xml\"]"))
+            .write("static/guides/alpha/index.html", "<p>mine</p>\n");
+    };
+    let first = refused(&site, breakage);
+    let again = site.build(&[]).code(1).stderr;
+    assert_eq!(first, again, "two runs report differently");
+    let at = |needle: &str| {
+        first
+            .find(needle)
+            .unwrap_or_else(|| panic!("no `{needle}` in:\n{first}"))
+    };
+    assert!(
+        at("the URL /index.html") < at("static/guides/alpha/index.html:"),
+        "{first}"
+    );
+    assert!(
+        at("the URL /feed.xml/") < at("static/guides/alpha/index.html:"),
+        "{first}"
+    );
+}
