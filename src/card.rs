@@ -260,7 +260,7 @@ fn page_alt(strings: &Strings, title: &str, site: &str) -> String {
 }
 
 /// `/guides/x/` -> `guides/x/card.png`.
-fn card_out(path: &str) -> String {
+pub fn card_out(path: &str) -> String {
     format!("{}{FILE_NAME}", &path[1..])
 }
 
@@ -793,17 +793,6 @@ fn text_below(text: Option<&str>, top: f32, sizes: &[f32]) -> Option<Block> {
 }
 
 impl Site {
-    /// The cards of the site, in page then section order.
-    pub fn card_items(&self) -> impl Iterator<Item = CardOf> + '_ {
-        let pages = (0..self.cards.pages.len())
-            .filter(|&i| self.cards.pages[i])
-            .map(CardOf::Page);
-        let sections = (0..self.cards.sections.len())
-            .filter(|&i| self.cards.sections[i])
-            .map(CardOf::Section);
-        pages.chain(sections)
-    }
-
     /// Where a card is written, relative to the output folder.
     pub fn card_out(&self, of: CardOf) -> String {
         card_out(self.card_page_path(of))

@@ -1,7 +1,8 @@
 //! piazza: a static site generator for marketing guides and theses, made to be shared.
 //!
 //! Data flows one way: [`config`] and [`content`] load and check the site, [`site`]
-//! resolves it (theme, images, static files), [`render`] turns it into files through
+//! resolves it (theme, images, static files), [`outputs`] lists every file it makes
+//! and gives each path one owner, [`render`] turns it into files through
 //! [`templates`], [`markdown`] and [`social`], and [`output`] writes them safely.
 //! [`watch`] and [`serve`] keep an output current for live preview, [`shutdown`]
 //! makes Ctrl-C safe, and [`cli`] is the thin layer that turns arguments into one
@@ -16,6 +17,7 @@ pub mod error;
 pub mod image;
 pub mod markdown;
 pub mod output;
+pub mod outputs;
 pub mod render;
 pub mod scaffold;
 pub mod serve;

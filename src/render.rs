@@ -17,36 +17,10 @@ use crate::content::{frontmatter, read_utf8, Content, Page, PageKind, Section};
 use crate::error::{Error, Errors};
 use crate::markdown::{self, Resolver};
 use crate::output::{xml_escape, Sink};
+use crate::outputs::{list_path, page_count, Item};
 use crate::site::{Site, Source};
 use crate::social::{self, ImageView, PageMeta, Schema};
 use crate::templates::{to_value, Strings};
-
-/// One file of the output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Item {
-    /// A page, by index.
-    Page(usize),
-    /// A section's list page (1-based page number); section 0 is the home page.
-    List(usize, usize),
-    /// `/tags/`.
-    TagIndex,
-    /// A tag's list page (1-based page number).
-    Tag(usize, usize),
-    /// `/404.html`.
-    NotFound,
-    /// A redirect from a page's alias (page, alias index).
-    Alias(usize, usize),
-    /// `/feed.xml`.
-    Feed,
-    /// `/sitemap.xml`.
-    Sitemap,
-    /// `/robots.txt`.
-    Robots,
-    /// A static or bundle file, by index.
-    File(usize),
-    /// A generated share card (`card.png` beside its page).
-    Card(crate::card::CardOf),
-}
 
 /// What a build did.
 #[derive(Debug, Clone, Copy, Default)]
@@ -280,63 +254,6 @@ struct PageView<'a> {
 }
 
 impl Site {
-    /// Every output of the site, in a stable order.
-    pub fn items(&self) -> Vec<Item> {
-        let c = &self.content;
-        let mut items: Vec<Item> = (0..c.pages.len()).map(Item::Page).collect();
-        for (i, s) in c.sections.iter().enumerate() {
-            let count = if i == 0 {
-                1
-            } else {
-                page_count(s.pages.len(), s.paginate)
-            };
-            items.extend((1..=count).map(|n| Item::List(i, n)));
-        }
-        if self.config.tags && !c.tags.is_empty() {
-            items.push(Item::TagIndex);
-            for (i, t) in c.tags.iter().enumerate() {
-                let count = page_count(t.pages.len(), self.config.paginate_by);
-                items.extend((1..=count).map(|n| Item::Tag(i, n)));
-            }
-        }
-        for (i, p) in c.pages.iter().enumerate() {
-            items.extend((0..p.aliases.len()).map(|a| Item::Alias(i, a)));
-        }
-        items.extend([Item::NotFound, Item::Feed, Item::Sitemap]);
-        if !self.files.iter().any(|f| f.out == "robots.txt") {
-            items.push(Item::Robots);
-        }
-        items.extend((0..self.files.len()).map(Item::File));
-        items.extend(self.card_items().map(Item::Card));
-        items
-    }
-
-    /// Where an item is written, relative to the output folder.
-    pub fn out_path(&self, item: Item) -> String {
-        let c = &self.content;
-        let dir_index = |path: &str| format!("{}index.html", &path[1..]);
-        match item {
-            Item::Page(i) => dir_index(&c.pages[i].path),
-            Item::List(s, n) => dir_index(&list_path(&c.sections[s].path, n)),
-            Item::TagIndex => "tags/index.html".into(),
-            Item::Tag(t, n) => dir_index(&list_path(&c.tags[t].path, n)),
-            Item::NotFound => "404.html".into(),
-            Item::Alias(p, a) => {
-                let alias = &c.pages[p].aliases[a];
-                if alias.ends_with(".html") {
-                    alias[1..].to_string()
-                } else {
-                    dir_index(alias)
-                }
-            }
-            Item::Feed => "feed.xml".into(),
-            Item::Sitemap => "sitemap.xml".into(),
-            Item::Robots => "robots.txt".into(),
-            Item::File(f) => self.files[f].out.clone(),
-            Item::Card(c) => self.card_out(c),
-        }
-    }
-
     /// Renders and writes every item in parallel; all errors are collected.
     pub fn render_all(&self, sink: &dyn Sink) -> Result<Stats, Errors> {
         let start = Instant::now();
@@ -1032,19 +949,6 @@ impl Site {
         guides.sort_by_key(key);
         guides
     }
-}
-
-/// `/guides/` page 1 -> `/guides/`, page 3 -> `/guides/page/3/`.
-pub fn list_path(base: &str, n: usize) -> String {
-    if n <= 1 {
-        base.to_string()
-    } else {
-        format!("{base}page/{n}/")
-    }
-}
-
-fn page_count(items: usize, per_page: usize) -> usize {
-    items.div_ceil(per_page.max(1)).max(1)
 }
 
 /// Minutes at 200 words a minute, at least one.

@@ -2,7 +2,7 @@
 //! all checked before anything is rendered.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use crate::content::{self, Content, LoadCache, LoadOptions, Page, PageKind};
 use crate::error::{Error, Errors};
 use crate::image;
 use crate::markdown;
+use crate::outputs::Outputs;
 use crate::social::ImageView;
 use crate::templates::{to_value, Strings, Templates, Theme};
 
@@ -198,6 +199,14 @@ impl Site {
             &mut warnings,
             &mut errors,
         );
+        let outputs = Outputs {
+            content: &content,
+            files: &files,
+            cards: &cards,
+            tags: config.tags,
+            paginate_by: config.paginate_by,
+        };
+        errors.0.extend(outputs.check().0);
         errors.into_result()?;
 
         let site_view =
@@ -332,8 +341,9 @@ impl Site {
     }
 }
 
-/// Static files of the theme and the site, and the files of page bundles, with the
-/// site's winning over the theme's and clashes with pages reported.
+/// Static files of the theme and the site, and the files of page bundles. A file of
+/// the site (in static/ or content/) replaces the theme's file on its path; two files
+/// of the site on one path are both kept, for the output check to report.
 fn collect_files(
     config: &Config,
     theme: &Theme,
@@ -341,99 +351,41 @@ fn collect_files(
     warnings: &mut Vec<Error>,
     errors: &mut Errors,
 ) -> Vec<StaticFile> {
-    let mut by_out: BTreeMap<String, StaticFile> = BTreeMap::new();
-    for (rel, f) in theme.files_under("static") {
-        let source = match f.source {
-            Some(p) => Source::File(p),
-            None => Source::Bytes(f.bytes),
-        };
-        by_out.insert(
-            rel.clone(),
-            StaticFile {
-                out: rel,
-                source,
-                shown: f.shown,
-            },
-        );
-    }
+    let mut site_files = Vec::new();
     let static_dir = config.root.join("static");
     if static_dir.is_dir() {
         for rel in content::walk(&config.root, &static_dir, warnings, errors)
             .into_iter()
             .map(|w| w.rel)
         {
-            by_out.insert(
-                rel.clone(),
-                StaticFile {
-                    source: Source::File(static_dir.join(&rel)),
-                    shown: Path::new("static").join(&rel),
-                    out: rel,
-                },
-            );
+            site_files.push(StaticFile {
+                source: Source::File(static_dir.join(&rel)),
+                shown: Path::new("static").join(&rel),
+                out: rel,
+            });
         }
     }
-    for a in &content.assets {
-        let shown = content::shown_path(&config.root, &a.source);
-        if let Some(other) = by_out.get(&a.out) {
-            if matches!(other.source, Source::File(_)) && other.shown.starts_with("static") {
-                errors.push(
-                    Error::in_file(
-                        &shown,
-                        format!("{} is also published by {}", a.out, other.shown.display()),
-                    )
-                    .hint("rename one of the two files"),
-                );
-                continue;
-            }
-        }
-        by_out.insert(
-            a.out.clone(),
-            StaticFile {
-                out: a.out.clone(),
-                source: Source::File(a.source.clone()),
-                shown,
+    site_files.extend(content.assets.iter().map(|a| StaticFile {
+        out: a.out.clone(),
+        source: Source::File(a.source.clone()),
+        shown: content::shown_path(&config.root, &a.source),
+    }));
+    let replaced: HashSet<&str> = site_files.iter().map(|f| f.out.as_str()).collect();
+    let mut files: Vec<StaticFile> = theme
+        .files_under("static")
+        .into_iter()
+        .filter(|(rel, _)| !replaced.contains(rel.as_str()))
+        .map(|(rel, f)| StaticFile {
+            out: rel,
+            source: match f.source {
+                Some(p) => Source::File(p),
+                None => Source::Bytes(f.bytes),
             },
-        );
-    }
-    let mut generated: HashMap<String, String> = content
-        .pages
-        .iter()
-        .map(|p| {
-            (
-                format!("{}index.html", &p.path[1..]),
-                p.shown.display().to_string(),
-            )
+            shown: f.shown,
         })
-        .chain(content.sections.iter().map(|s| {
-            (
-                format!("{}index.html", &s.path[1..]),
-                s.shown.display().to_string(),
-            )
-        }))
-        .chain(content.tags.iter().map(|t| {
-            (
-                format!("{}index.html", &t.path[1..]),
-                format!("the page of tag «{}»", t.name),
-            )
-        }))
         .collect();
-    for (out, what) in [
-        ("404.html", "the 404 page"),
-        ("feed.xml", "the RSS feed"),
-        ("sitemap.xml", "the sitemap"),
-        ("tags/index.html", "the list of tags"),
-    ] {
-        generated.insert(out.into(), what.into());
-    }
-    for f in by_out.values() {
-        if let Some(page) = generated.get(&f.out) {
-            errors.push(
-                Error::in_file(&f.shown, format!("this file would overwrite {page}"))
-                    .hint("rename or move the file"),
-            );
-        }
-    }
-    by_out.into_values().collect()
+    files.extend(site_files);
+    files
 }
 
 /// The icons the default theme ships; a site that names its own `favicon:` publishes

@@ -25,7 +25,8 @@ use crate::card::CardOf;
 use crate::content::{LoadCache, LoadOptions, PageEdits};
 use crate::error::{Error, Errors};
 use crate::output::{check_output_folder, MARKER};
-use crate::render::{list_path, page_template, section_template, Item, FEED_ITEMS};
+use crate::outputs::{list_path, Item};
+use crate::render::{page_template, section_template, FEED_ITEMS};
 use crate::site::{Site, SiteOptions, Source, THESIS_SHORTCODE};
 
 /// What one rebuild did.

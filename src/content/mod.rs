@@ -7,6 +7,7 @@
 
 pub mod date;
 pub mod frontmatter;
+pub mod sitepath;
 pub mod slug;
 
 use std::collections::{BTreeMap, HashMap};
@@ -587,7 +588,6 @@ impl Content {
         } else {
             content.page_tags = vec![Vec::new(); content.pages.len()];
         }
-        content.check_urls(config.paginate_by, &mut errors);
         errors.into_result().map(|()| content)
     }
 
@@ -692,72 +692,6 @@ impl Content {
             }
         }
         moved
-    }
-
-    /// Places every page, section and alias on its URL and reports two owners of one
-    /// URL, including the URLs piazza generates itself (tag pages, list pages, 404, feed).
-    fn check_urls(&self, paginate_by: usize, errors: &mut Errors) {
-        let mut generated = vec![
-            ("/404.html".to_string(), "the 404 page".to_string()),
-            ("/feed.xml".to_string(), "the RSS feed".to_string()),
-            ("/sitemap.xml".to_string(), "the sitemap".to_string()),
-        ];
-        if !self.tags.is_empty() {
-            generated.push(("/tags/".into(), "the list of tags".into()));
-        }
-        for t in &self.tags {
-            for n in 1..=t.pages.len().div_ceil(paginate_by.max(1)).max(1) {
-                let path = if n == 1 {
-                    t.path.clone()
-                } else {
-                    format!("{}page/{n}/", t.path)
-                };
-                generated.push((path, format!("the page of tag «{}»", t.name)));
-            }
-        }
-        for s in self.sections.iter().skip(1) {
-            for n in 2..=s.pages.len().div_ceil(s.paginate.max(1)) {
-                generated.push((
-                    format!("{}page/{n}/", s.path),
-                    format!("page {n} of the list {}", s.path),
-                ));
-            }
-        }
-        let generated: HashMap<String, String> = generated.into_iter().collect();
-        // Borrowed keys: one allocation-free entry per page, rebuilt on every watch rebuild.
-        let mut seen: HashMap<&str, &Path> =
-            HashMap::with_capacity(self.pages.len() + self.sections.len());
-        let sections = self
-            .sections
-            .iter()
-            .map(|s| (s.path.as_str(), s.shown.as_path(), 1));
-        let pages = self
-            .pages
-            .iter()
-            .map(|p| (p.path.as_str(), p.shown.as_path(), p.line_of("slug")));
-        let aliases = self.pages.iter().flat_map(|p| {
-            let line = p.line_of("aliases");
-            p.aliases
-                .iter()
-                .map(move |a| (a.as_str(), p.shown.as_path(), line))
-        });
-        for (path, who, line) in sections.chain(pages).chain(aliases) {
-            let other = match (generated.get(path), seen.get(path)) {
-                (Some(g), _) => Some(g.clone()),
-                (None, Some(p)) => Some(p.display().to_string()),
-                (None, None) => None,
-            };
-            match other {
-                Some(other) => errors.push(
-                    Error::in_file(who, format!("the URL {path} is already taken by {other}"))
-                        .at_line(line)
-                        .hint("two things cannot publish to one URL: give one a different `slug:`, file name or alias"),
-                ),
-                None => {
-                    seen.insert(path, who);
-                }
-            }
-        }
     }
 
     /// Numbers the theses, checks every citation and records who cites each thesis.
@@ -1067,17 +1001,11 @@ fn load_file(
         file_name.strip_suffix(".md").unwrap_or(file_name)
     };
     let slug = match &fm.slug {
-        Some(s) => {
-            let slug = slugify(s);
-            if slug.is_empty() {
-                return Err(Error::in_file(
-                    &shown,
-                    format!("the slug `{s}` has no letters or digits"),
-                )
-                .at_line(frontmatter::line_of(&key_lines, "slug")));
-            }
-            slug
-        }
+        Some(s) => sitepath::slug(s).map_err(|r| {
+            Error::in_file(&shown, r.message)
+                .at_line(frontmatter::line_of(&key_lines, "slug"))
+                .hint(r.hint)
+        })?,
         None => {
             let slug = slugify(stem);
             if slug.is_empty() {
@@ -1097,19 +1025,13 @@ fn load_file(
     } else {
         PageKind::Guide
     };
-    let mut aliases = Vec::new();
+    let mut aliases = Vec::with_capacity(fm.aliases.len());
     for a in &fm.aliases {
-        match normalise_alias(a) {
-            Some(p) => aliases.push(p),
-            None => {
-                return Err(Error::in_file(
-                    &shown,
-                    format!("the alias `{a}` is not a path on this site"),
-                )
+        aliases.push(sitepath::alias(a).map_err(|r| {
+            Error::in_file(&shown, r.message)
                 .at_line(frontmatter::line_of(&key_lines, "aliases"))
-                .hint("write aliases as site paths, e.g. /old/address/"))
-            }
-        }
+                .hint(r.hint)
+        })?);
     }
     let date = frontmatter::date(fm.date.as_deref(), "date", &key_lines, &shown)?;
     let updated = frontmatter::date(fm.updated.as_deref(), "updated", &key_lines, &shown)?;
@@ -1178,28 +1100,6 @@ pub fn hash_of(text: &str) -> u64 {
 
 fn source_parent(p: &Path) -> PathBuf {
     p.parent().map(Path::to_path_buf).unwrap_or_default()
-}
-
-/// `old/page` or `/old/page.html` -> `/old/page/` (or `/old/page.html`), refusing URLs elsewhere.
-fn normalise_alias(a: &str) -> Option<String> {
-    let a = a.trim();
-    if a.is_empty()
-        || a.contains("://")
-        || a.starts_with("//")
-        || a.contains(['?', '#', '\\', '"', '<', '>'])
-    {
-        return None;
-    }
-    let parts: Vec<&str> = a.split('/').filter(|s| !s.is_empty()).collect();
-    if parts.is_empty() || parts.iter().any(|s| *s == "." || *s == "..") {
-        return None;
-    }
-    let joined = parts.join("/");
-    Some(if joined.ends_with(".html") {
-        format!("/{joined}")
-    } else {
-        format!("/{joined}/")
-    })
 }
 
 /// The section a folder would have when it has no `_index.md`.
