@@ -1080,3 +1080,26 @@ fn build_watch_starts_from_what_a_fresh_build_writes() {
         "the watched output differs from a fresh build in {differ:?}"
     );
 }
+
+#[test]
+fn a_page_deleted_while_serve_was_stopped_is_gone_after_a_restart() {
+    let site = TestSite::fixture("watch");
+    {
+        let server = Server::start(&site);
+        server
+            .page_now("/guides/guida-5/")
+            .expect_h1("Guida 5")
+            .unwrap();
+        let (status, body) = server.get("/.piazza-output").expect("GET the marker");
+        assert_eq!(status, 404, "{body}");
+        assert!(!body.contains(piazza::output::MARKER_TEXT.trim()), "{body}");
+    }
+    std::fs::remove_file(site.path("content/guides/guida-5.md")).expect("delete the guide");
+    let server = Server::start(&site);
+    server
+        .page_now("/guides/guida-5/")
+        .expect_not_found()
+        .unwrap();
+    let cards = server.list("/guides/").expect("the guides list");
+    assert!(card_for(&cards, "/guides/guida-5/").is_none(), "{cards:?}");
+}

@@ -14,8 +14,9 @@
 //!   and be at most [`MAX_HEAD`] (else 431); an answer must be taken within
 //!   [`RESPONSE_DEADLINE`]; at most [`MAX_CONNECTIONS`] are open, beyond which a
 //!   client gets a 503 at once. Files are streamed in chunks, never read whole.
-//! - **Live reload without a socket per rebuild.** Pages open an `EventSource`; each
-//!   stream reads from a queue that [`Events`] fills when a rebuild finishes.
+//! - **Live reload that never waits on a page.** Pages open an `EventSource`; each
+//!   stream reads from a small queue that [`Events`] fills after a rebuild, and a page
+//!   that stops reading is dropped (its browser reconnects).
 //!
 //! The built files on disk are never modified: the live-reload script is injected into
 //! HTML responses only, so `build` output never contains it.
