@@ -48,6 +48,11 @@ impl Progress {
         self.0.load(Ordering::SeqCst) == Self::STREAMING
     }
 
+    /// The request head has arrived: the connection is being answered.
+    pub fn head_arrived(&self) {
+        self.set(Self::ANSWERING);
+    }
+
     fn set(&self, state: u8) {
         self.0.store(state, Ordering::SeqCst);
     }
@@ -59,7 +64,7 @@ pub(super) async fn handle(
     progress: Arc<Progress>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Infallible> {
-    progress.set(Progress::ANSWERING);
+    progress.head_arrived();
     let head_only = request.method() == Method::HEAD;
     if request.method() != Method::GET && !head_only {
         let mut response = plain(405, "only GET and HEAD are supported\n", false);

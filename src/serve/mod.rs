@@ -12,8 +12,9 @@
 //!   reads a 50 MB answer, costs a task and a 64 KiB buffer, while other requests are
 //!   answered at once. A request head must arrive within [`READ_TIMEOUT`] (else 408)
 //!   and be at most [`MAX_HEAD`] (else 431); an answer must be taken within
-//!   [`RESPONSE_DEADLINE`]; at most [`MAX_CONNECTIONS`] are open, beyond which a
-//!   client gets a 503 at once. Files are streamed in chunks, never read whole.
+//!   [`RESPONSE_DEADLINE`]. At most [`MAX_CONNECTIONS`] are open: beyond, a new one
+//!   takes the slot of the oldest whose request head is still arriving (see
+//!   [`slots`]), or gets a 503 at once. Files are streamed in chunks, never read whole.
 //! - **Live reload that never waits on a page.** Pages open an `EventSource`; each
 //!   stream reads from a small queue that [`Events`] fills after a rebuild, and a page
 //!   that stops reading is dropped (its browser reconnects).
@@ -24,6 +25,7 @@
 mod events;
 mod files;
 mod http;
+mod slots;
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener};
@@ -37,12 +39,13 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::error::Error;
 pub use events::Events;
 use http::{Progress, Site};
+use slots::{Slot, Slots};
 
 /// The URL path of the live-reload event stream. Under `/__piazza/` so that it cannot
 /// collide with a page of the site (slugs never start with `_`).
@@ -186,19 +189,25 @@ async fn run(listener: tokio::net::TcpListener, site: Arc<Site>, stop: &Notify) 
             events.ping();
         }
     });
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let slots = Slots::new(MAX_CONNECTIONS);
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
             () = stop.notified() => return,
         };
         match accepted {
-            Ok((stream, _)) => match Arc::clone(&slots).try_acquire_owned() {
-                Ok(slot) => {
-                    tokio::spawn(connection(stream, Arc::clone(&site), slot));
+            Ok((stream, _)) => {
+                let progress = Progress::new();
+                match slots.take(&progress) {
+                    Some(slot) => {
+                        let id = slot.id();
+                        let site = Arc::clone(&site);
+                        let task = tokio::spawn(connection(stream, site, progress, slot));
+                        slots.served_by(id, task.abort_handle());
+                    }
+                    None => refuse(&stream),
                 }
-                Err(_) => refuse(&stream),
-            },
+            }
             // Out of file descriptors and the like: wait a little for connections to
             // close instead of spinning on the same error.
             Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
@@ -209,10 +218,9 @@ async fn run(listener: tokio::net::TcpListener, site: Arc<Site>, stop: &Notify) 
 /// Serves the one request of a connection (no keep-alive: a preview on this machine
 /// gains nothing from it, and every answer ends cleanly with the connection), within
 /// the deadlines.
-async fn connection(stream: TcpStream, site: Arc<Site>, _slot: OwnedSemaphorePermit) {
+async fn connection(stream: TcpStream, site: Arc<Site>, progress: Arc<Progress>, _slot: Slot) {
     let accepted = Instant::now();
     let _ = stream.set_nodelay(true);
-    let progress = Progress::new();
     let service = {
         let progress = Arc::clone(&progress);
         service_fn(move |request| {
