@@ -17,6 +17,13 @@ pub const MARKER: &str = ".piazza-output";
 pub const MARKER_TEXT: &str =
     "This folder is written by piazza. Each build replaces everything in it.\n";
 
+/// Whether a file or folder name is one of piazza's own, never part of the site: the
+/// marker, locks (`.piazza-*`), temporary files (`.NAME.piazza-tmp`) and build folders
+/// (`.NAME.piazza-new-PID`). A site's own dotfiles (`.well-known/`) are not.
+pub fn is_private(name: &str) -> bool {
+    name.starts_with('.') && name.contains(".piazza-")
+}
+
 /// Where rendered files go. Implemented by a full build's staging folder and by the
 /// watch mode's in-place writer.
 pub trait Sink: Sync {

@@ -73,6 +73,10 @@ pub struct Rebuilder {
     /// Present only while the output matches the sources: any failed rebuild drops
     /// it, so the next one reloads the whole site and reports every error again.
     live: Option<Live>,
+    /// Whether the output folder holds only files this rebuilder accounts for. Until
+    /// then it may hold an earlier run's (pages deleted since, drafts, a killed
+    /// rebuild's temporary files), which the next full rebuild sweeps away.
+    swept: bool,
 }
 
 impl Rebuilder {
@@ -94,6 +98,7 @@ impl Rebuilder {
             cache: LoadCache::default(),
             written: HashMap::new(),
             live: None,
+            swept: false,
         })
     }
 
@@ -151,10 +156,19 @@ impl Rebuilder {
         let todo: Vec<usize> = (0..prints.items.len())
             .filter(|&k| self.written.get(&prints.outs[k]).map(|w| w.0) != Some(prints.values[k]))
             .collect();
+        let current: HashSet<&str> = prints.outs.iter().map(String::as_str).collect();
         // Ctrl-C waits until the output is whole: new files in place, stale ones gone.
         let _writing = crate::shutdown::writing();
+        // Before the commit, so that a folder left where a file now goes (or the
+        // other way round) is out of the way.
+        let swept = if self.swept {
+            Vec::new()
+        } else {
+            sweep(&self.out, &current)?
+        };
+        self.swept = true;
         let mut report = commit(&site, &prints, &todo, &self.out, &mut self.written)?;
-        let current: HashSet<&str> = prints.outs.iter().map(String::as_str).collect();
+        report.removed = swept;
         let stale: Vec<String> = self
             .written
             .keys()
@@ -361,6 +375,38 @@ fn stage(
         return Err(Error::io(&tmp, &e));
     }
     Ok((bytes_hash, Some(tmp)))
+}
+
+/// Removes from `out` every file that is none of the outputs `current`, and every
+/// folder left empty, so that an output folder written by an earlier run becomes what
+/// a fresh full build writes. piazza's own files at its top (the marker, a lock) stay.
+/// Returns the files removed.
+fn sweep(out: &Path, current: &HashSet<&str>) -> Result<Vec<String>, Error> {
+    let mut removed = Vec::new();
+    let entries = walkdir::WalkDir::new(out).min_depth(1).contents_first(true);
+    for entry in entries {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(out).to_path_buf();
+            Error::io(&path, &e.into())
+        })?;
+        let path = entry.path();
+        if entry.file_type().is_dir() {
+            // A folder that still holds outputs is not empty, and stays.
+            let _ = std::fs::remove_dir(path);
+            continue;
+        }
+        let rel = path
+            .strip_prefix(out)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let own = entry.depth() == 1 && rel.starts_with(".piazza-");
+        if !own && !current.contains(rel.as_str()) {
+            std::fs::remove_file(path).map_err(|e| Error::io(path, &e))?;
+            removed.push(rel);
+        }
+    }
+    Ok(removed)
 }
 
 /// Removes an output file piazza wrote, and the folders it leaves empty.
