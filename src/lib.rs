@@ -14,6 +14,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod image;
+pub mod links;
 pub mod markdown;
 pub mod output;
 pub mod render;

@@ -15,6 +15,7 @@ use comrak::{Arena, Options};
 
 use crate::config::MarkdownOptions;
 use crate::content::{slugify, SourceRef};
+use crate::links;
 
 /// A problem found in a Markdown body, located in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,8 +173,9 @@ pub fn options(md: MarkdownOptions) -> Options<'static> {
     o.parse.smart = md.smart_punctuation;
     // `\{\{` becomes an Escaped node, so escaped braces never form a shortcode.
     o.parse.escaped_char_spans = true;
-    // Shortcodes are inserted as raw nodes, so raw output is always on; the author's own
-    // HTML is removed from the tree instead when `unsafe_html` is off.
+    // Shortcodes are inserted as raw nodes, so raw output is always on; when
+    // `unsafe_html` is off, the author's own HTML and links a browser would run are
+    // removed from the tree instead (see `render`).
     o.render.r#unsafe = true;
     o
 }
@@ -212,6 +214,18 @@ pub fn render(
             NodeValue::Link(l) | NodeValue::Image(l) => (false, false, Some(l.url.clone())),
             _ => (false, false, None),
         };
+        // Without raw HTML nothing on the page may run script, so a link a browser
+        // would run (`javascript:`, ...) is dropped and its text kept, as comrak's safe
+        // mode does: a link's text, or an image's alt text, takes the node's place.
+        if let Some(url) = &link {
+            if !md.unsafe_html && links::dangerous(url) {
+                for child in node.children().collect::<Vec<_>>() {
+                    node.insert_before(child);
+                }
+                node.detach();
+                continue;
+            }
+        }
         if is_html && !md.unsafe_html {
             node.detach();
         } else if is_paragraph {
