@@ -37,6 +37,8 @@ pub struct Scan {
     pub theses: Vec<(u32, SourceRef)>,
     /// `@/` link targets, without the `@/`.
     pub links: Vec<(String, SourceRef)>,
+    /// Images written without alt text (`![](x.png)`), for `piazza check`.
+    pub images_without_alt: Vec<SourceRef>,
     /// Malformed or unknown shortcodes.
     pub errors: Vec<MarkdownError>,
     /// Word count.
@@ -78,16 +80,16 @@ fn parse_shortcode(s: &str) -> Option<Result<(Shortcode, usize), (String, String
     })
 }
 
-/// Finds shortcodes, `@/` links and the word count in `body`, which starts at file line
-/// `body_line`. It reads comrak's tree, as [`render`] does, so code blocks, code spans and
-/// escaped braces (`\{\{`) are skipped exactly as the renderer skips them; bodies with
-/// neither `{{` nor `@/` are not parsed at all.
+/// Finds shortcodes, `@/` links, images without alt text and the word count in `body`,
+/// which starts at file line `body_line`. It reads comrak's tree, as [`render`] does, so
+/// code blocks, code spans and escaped braces (`\{\{`) are skipped exactly as the
+/// renderer skips them; bodies with no `{{`, `@/` or `![` are not parsed at all.
 pub fn scan(body: &str, body_line: usize) -> Scan {
     let mut out = Scan {
         words: body.split_whitespace().count(),
         ..Scan::default()
     };
-    if !body.contains("{{") && !body.contains("@/") {
+    if !body.contains("{{") && !body.contains("@/") && !body.contains("![") {
         return out;
     }
     let arena = Arena::new();
@@ -97,14 +99,15 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
         let data = node.data();
         match &data.value {
             NodeValue::Link(l) | NodeValue::Image(l) => {
+                let at = SourceRef {
+                    line: data.sourcepos.start.line + offset,
+                    column: data.sourcepos.start.column,
+                };
                 if let Some(target) = l.url.strip_prefix("@/") {
-                    out.links.push((
-                        target.to_string(),
-                        SourceRef {
-                            line: data.sourcepos.start.line + offset,
-                            column: data.sourcepos.start.column,
-                        },
-                    ));
+                    out.links.push((target.to_string(), at.clone()));
+                }
+                if matches!(data.value, NodeValue::Image(_)) && !has_text(node) {
+                    out.images_without_alt.push(at);
                 }
             }
             NodeValue::Text(_) if !starts_text_run(node) => {}
@@ -139,6 +142,15 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
         }
     }
     out
+}
+
+/// Whether anything inside `node` is visible text (an image's alt text).
+fn has_text<'a>(node: &'a AstNode<'a>) -> bool {
+    node.descendants().any(|n| match &n.data().value {
+        NodeValue::Text(t) => !t.trim().is_empty(),
+        NodeValue::Code(c) => !c.literal.trim().is_empty(),
+        _ => false,
+    })
 }
 
 /// Whether `node` is the first of a run of adjacent text nodes.
