@@ -162,9 +162,11 @@ fn config_urls_other_than_http_mailto_paths_and_links_are_errors_at_their_positi
         assert!(!s.out().exists(), "nothing is written for {line:?}");
     }
     // The share image and the card logo are URLs too.
-    for line in [
-        "social: { image: \"javascript:alert(1)\" }\n",
-        "social: { card: { logo: \"javascript:alert(1)\" } }\n",
+    for (line, column) in [
+        ("social: { image: \"javascript:alert(1)\" }\n", 18),
+        ("social: { image: \"mailto:a@example.org\" }\n", 18),
+        ("social: { card: { logo: \"javascript:alert(1)\" } }\n", 25),
+        ("social:\n  card:\n    logo: /missing.svg\n", 11),
     ] {
         let s = TestSite::empty();
         s.write(
@@ -173,8 +175,9 @@ fn config_urls_other_than_http_mailto_paths_and_links_are_errors_at_their_positi
         );
         s.write("content/guides/g.md", &guide("", "Text.\n"));
         let run = s.build(&[]).code(1);
-        assert_located(&run.stderr, "config.yaml", 3, None);
-        assert!(run.stderr.contains("javascript:"), "{}", run.stderr);
+        let at_line = 2 + line.lines().count();
+        assert_located(&run.stderr, "config.yaml", at_line, Some(column));
+        assert!(!s.out().exists(), "nothing is written for {line:?}");
     }
 }
 
