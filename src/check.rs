@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::card::CardOf;
@@ -159,6 +160,12 @@ pub fn check(site: &Site) -> Report {
     let content = &site.content;
     let config_lines = ConfigLines::read(&config.root);
     let mut pages = Vec::with_capacity(content.pages.len() + content.sections.len());
+    // The one part that reads files: in parallel, like a build.
+    let mut page_alts: Vec<Vec<usize>> = content
+        .pages
+        .par_iter()
+        .map(|p| images_without_alt(&p.source, &p.shown))
+        .collect();
 
     for (i, p) in content.pages.iter().enumerate() {
         let file = shown(&p.shown);
@@ -193,7 +200,7 @@ pub fn check(site: &Site) -> Report {
             image: site.page_images[i].as_ref(),
             own_image,
             card: card_state(site, CardOf::Page(i)),
-            images_without_alt: &p.images_without_alt,
+            images_without_alt: std::mem::take(&mut page_alts[i]),
         }));
     }
 
@@ -243,7 +250,11 @@ pub fn check(site: &Site) -> Report {
             image: site.section_images[si].as_ref(),
             own_image: s.image.is_some().then(|| at("image").1),
             card: card_state(site, CardOf::Section(si)),
-            images_without_alt: &s.images_without_alt,
+            images_without_alt: if s.has_index {
+                images_without_alt(&config.root.join(&s.shown), &s.shown)
+            } else {
+                Vec::new()
+            },
         }));
     }
 
@@ -324,7 +335,7 @@ struct Card<'a> {
     /// `Some(ellipsized)` when the image is the page's generated card.
     card: Option<bool>,
     /// Lines of the Markdown images without alt text, in `file`.
-    images_without_alt: &'a [usize],
+    images_without_alt: Vec<usize>,
 }
 
 /// Whether a page's image is its generated card, and if so whether the title was cut.
@@ -355,7 +366,7 @@ fn report(c: Card<'_>) -> PageReport {
         lint_description(&c.description, file, *line, &mut findings);
         lint_direction(&c.description, "description", file, *line, &mut findings);
     }
-    for &line in c.images_without_alt {
+    for line in c.images_without_alt {
         findings.push(Finding {
             code: Code::MarkdownImageAlt,
             message: "an image in the text has no alt text, so screen readers and readers without images get nothing: write what it shows between the brackets, ![like this](image.png)".into(),
@@ -429,6 +440,19 @@ fn lint_description(text: &str, file: &str, line: Option<usize>, out: &mut Vec<F
             file: file.to_string(),
             line,
         });
+    }
+}
+
+/// The lines of the Markdown images without alt text in the file at `path`. The loaded
+/// site keeps no page text, so the file is read again; one that cannot be read any more
+/// has nothing to report (the build reports it).
+fn images_without_alt(path: &Path, shown: &Path) -> Vec<usize> {
+    let Ok(text) = crate::content::read_utf8(path, shown) else {
+        return Vec::new();
+    };
+    match crate::content::frontmatter::split(&text, shown) {
+        Ok(split) => crate::markdown::images_without_alt(split.body, split.body_line),
+        Err(_) => Vec::new(),
     }
 }
 

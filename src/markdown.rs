@@ -37,8 +37,6 @@ pub struct Scan {
     pub theses: Vec<(u32, SourceRef)>,
     /// `@/` link targets, without the `@/`.
     pub links: Vec<(String, SourceRef)>,
-    /// Images written without alt text (`![](x.png)`), for `piazza check`.
-    pub images_without_alt: Vec<SourceRef>,
     /// Malformed or unknown shortcodes.
     pub errors: Vec<MarkdownError>,
     /// Word count.
@@ -80,16 +78,16 @@ fn parse_shortcode(s: &str) -> Option<Result<(Shortcode, usize), (String, String
     })
 }
 
-/// Finds shortcodes, `@/` links, images without alt text and the word count in `body`,
-/// which starts at file line `body_line`. It reads comrak's tree, as [`render`] does, so
-/// code blocks, code spans and escaped braces (`\{\{`) are skipped exactly as the
-/// renderer skips them; bodies with no `{{`, `@/` or `![` are not parsed at all.
+/// Finds shortcodes, `@/` links and the word count in `body`, which starts at file line
+/// `body_line`. It reads comrak's tree, as [`render`] does, so code blocks, code spans and
+/// escaped braces (`\{\{`) are skipped exactly as the renderer skips them; bodies with
+/// neither `{{` nor `@/` are not parsed at all.
 pub fn scan(body: &str, body_line: usize) -> Scan {
     let mut out = Scan {
         words: body.split_whitespace().count(),
         ..Scan::default()
     };
-    if !body.contains("{{") && !body.contains("@/") && !body.contains("![") {
+    if !body.contains("{{") && !body.contains("@/") {
         return out;
     }
     let arena = Arena::new();
@@ -99,15 +97,14 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
         let data = node.data();
         match &data.value {
             NodeValue::Link(l) | NodeValue::Image(l) => {
-                let at = SourceRef {
-                    line: data.sourcepos.start.line + offset,
-                    column: data.sourcepos.start.column,
-                };
                 if let Some(target) = l.url.strip_prefix("@/") {
-                    out.links.push((target.to_string(), at.clone()));
-                }
-                if matches!(data.value, NodeValue::Image(_)) && !has_text(node) {
-                    out.images_without_alt.push(at);
+                    out.links.push((
+                        target.to_string(),
+                        SourceRef {
+                            line: data.sourcepos.start.line + offset,
+                            column: data.sourcepos.start.column,
+                        },
+                    ));
                 }
             }
             NodeValue::Text(_) if !starts_text_run(node) => {}
@@ -142,6 +139,20 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
         }
     }
     out
+}
+
+/// The file lines of the images in `body` (starting at file line `body_line`) that have
+/// no alt text, `![](x.png)`, for `piazza check`; images in code are not images.
+pub fn images_without_alt(body: &str, body_line: usize) -> Vec<usize> {
+    if !body.contains("![") {
+        return Vec::new();
+    }
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, body, &options(MarkdownOptions::default()));
+    root.descendants()
+        .filter(|n| matches!(n.data().value, NodeValue::Image(_)) && !has_text(n))
+        .map(|n| n.data().sourcepos.start.line + body_line - 1)
+        .collect()
 }
 
 /// Whether anything inside `node` is visible text (an image's alt text).

@@ -98,8 +98,6 @@ pub struct Page {
     pub hash: u64,
     /// The `@/` targets its text and its author link to (their URLs end up in the page).
     pub links: Vec<String>,
-    /// Lines of the images in its text that have no alt text.
-    pub images_without_alt: Vec<usize>,
     /// The slug of each tag in `tags`, computed once when the file is read.
     pub tag_slugs: Vec<String>,
     /// `date` as a number that orders pages (oldest smallest), computed once.
@@ -161,8 +159,6 @@ pub struct Section {
     pub hash: u64,
     /// The `@/` targets its intro links to.
     pub links: Vec<String>,
-    /// Lines of the images in its intro that have no alt text.
-    pub images_without_alt: Vec<usize>,
     /// Theses its intro quotes, in first-quoted order.
     pub theses: Vec<u32>,
     /// Parent section.
@@ -1045,7 +1041,6 @@ fn load_file(
         s.has_body = !split.body.trim().is_empty();
         s.hash = hash_of(&text);
         s.links = scan.links.iter().map(|(t, _)| t.clone()).collect();
-        s.images_without_alt = scan.images_without_alt.iter().map(|r| r.line).collect();
         s.theses = Vec::new();
         for &(n, _) in &scan.theses {
             if !s.theses.contains(&n) {
@@ -1180,7 +1175,6 @@ fn load_file(
             words: scan.words,
             hash: hash_of(&text),
             links: scan.links.iter().map(|(t, _)| t.clone()).collect(),
-            images_without_alt: scan.images_without_alt.iter().map(|r| r.line).collect(),
             tag_slugs,
             sort_key: date.map_or(i64::MIN, |d| d.sort_key()),
         }),
@@ -1268,7 +1262,6 @@ fn default_section(config: &Config, dir: &str) -> Section {
         has_body: false,
         hash: 0,
         links: Vec::new(),
-        images_without_alt: Vec::new(),
         theses: Vec::new(),
         parent: None,
         pages: Vec::new(),
