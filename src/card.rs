@@ -163,7 +163,7 @@ impl Cards {
         if let Some(spec) = &settings.logo {
             match load_logo(spec, files) {
                 Ok(logo) => cards.logo = Some(logo),
-                Err(m) => errors.push(Error::in_file(CONFIG_FILE, m).hint(
+                Err(m) => errors.push(config.error_at(&["social", "card", "logo"], m).hint(
                     "social.card.logo is a path under static/, e.g. /images/logo.svg (SVG, PNG, JPEG, WebP or GIF)",
                 )),
             }

@@ -15,6 +15,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod image;
+pub mod links;
 pub mod markdown;
 pub mod output;
 pub mod outputs;

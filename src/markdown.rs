@@ -15,6 +15,7 @@ use comrak::{Arena, Options};
 
 use crate::config::MarkdownOptions;
 use crate::content::{slugify, SourceRef};
+use crate::links;
 
 /// A problem found in a Markdown body, located in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +141,29 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
     out
 }
 
+/// The file lines of the images in `body` (starting at file line `body_line`) that have
+/// no alt text, `![](x.png)`, for `piazza check`; images in code are not images.
+pub fn images_without_alt(body: &str, body_line: usize) -> Vec<usize> {
+    if !body.contains("![") {
+        return Vec::new();
+    }
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, body, &options(MarkdownOptions::default()));
+    root.descendants()
+        .filter(|n| matches!(n.data().value, NodeValue::Image(_)) && !has_text(n))
+        .map(|n| n.data().sourcepos.start.line + body_line - 1)
+        .collect()
+}
+
+/// Whether anything inside `node` is visible text (an image's alt text).
+fn has_text<'a>(node: &'a AstNode<'a>) -> bool {
+    node.descendants().any(|n| match &n.data().value {
+        NodeValue::Text(t) => !t.trim().is_empty(),
+        NodeValue::Code(c) => !c.literal.trim().is_empty(),
+        _ => false,
+    })
+}
+
 /// Whether `node` is the first of a run of adjacent text nodes.
 fn starts_text_run<'a>(node: &'a AstNode<'a>) -> bool {
     !node
@@ -175,8 +199,9 @@ pub fn options(md: MarkdownOptions) -> Options<'static> {
     o.parse.smart = md.smart_punctuation;
     // `\{\{` becomes an Escaped node, so escaped braces never form a shortcode.
     o.parse.escaped_char_spans = true;
-    // Shortcodes are inserted as raw nodes, so raw output is always on; the author's own
-    // HTML is removed from the tree instead when `unsafe_html` is off.
+    // Shortcodes are inserted as raw nodes, so raw output is always on; when
+    // `unsafe_html` is off, the author's own HTML and links a browser would run are
+    // removed from the tree instead (see `render`).
     o.render.r#unsafe = true;
     o
 }
@@ -217,6 +242,18 @@ pub fn render(
             NodeValue::Link(l) | NodeValue::Image(l) => (false, false, Some(l.url.clone())),
             _ => (false, false, None),
         };
+        // Without raw HTML nothing on the page may run script, so a link a browser
+        // would run (`javascript:`, ...) is dropped and its text kept, as comrak's safe
+        // mode does: a link's text, or an image's alt text, takes the node's place.
+        if let Some(url) = &link {
+            if !md.unsafe_html && links::dangerous(url) {
+                for child in node.children().collect::<Vec<_>>() {
+                    node.insert_before(child);
+                }
+                node.detach();
+                continue;
+            }
+        }
         if is_html && !md.unsafe_html {
             node.detach();
         } else if is_paragraph {

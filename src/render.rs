@@ -192,7 +192,11 @@ impl SiteView {
             feed_url: b.url("/feed.xml"),
             author: config.author.as_ref().map(|a| Link {
                 title: a.name().to_string(),
-                url: a.url().unwrap_or_default().to_string(),
+                url: a
+                    .url()
+                    .and_then(|u| crate::links::resolve(u, b, content))
+                    .map(|(href, _)| href)
+                    .unwrap_or_default(),
             }),
             nav,
             theses_url: content
@@ -401,6 +405,9 @@ impl Site {
             .map(|(n, path)| (n.clone(), self.abs(path)))
             .collect();
         let author = p.author.as_ref().or(self.config.author.as_ref());
+        let author_url = author
+            .and_then(|a| a.url())
+            .and_then(|u| crate::links::resolve(u, &self.config.base_url, &self.content));
         let image = self.page_images[i].as_ref();
         let description = p.summary.as_str();
         let head = social::head(
@@ -417,7 +424,10 @@ impl Site {
                 image,
                 published: p.date,
                 modified: p.updated,
-                author,
+                author: author.map(|a| social::Person {
+                    name: a.name(),
+                    url: author_url.as_ref().map(|(_, abs)| abs.clone()),
+                }),
                 tags: &p.tags,
                 section: (p.section != 0).then_some(section.title.as_str()),
                 number: p.number,
@@ -452,7 +462,7 @@ impl Site {
             updated: self.date_view(p.updated),
             author: author.map(|a| Link {
                 title: a.name().to_string(),
-                url: a.url().unwrap_or_default().to_string(),
+                url: author_url.map(|(href, _)| href).unwrap_or_default(),
             }),
             tags: self.tag_links(i),
             image,

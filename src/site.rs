@@ -145,7 +145,7 @@ impl Site {
             Some(spec) => match resolve(spec, None, config.social.image_alt.as_ref()) {
                 Ok(img) => Some(img),
                 Err(m) => {
-                    errors.push(Error::in_file(crate::config::CONFIG_FILE, m).hint(
+                    errors.push(config.error_at(&["social", "image"], m).hint(
                         "social.image is a path under static/ (e.g. /images/share.png) or an absolute URL",
                     ));
                     None
@@ -153,6 +153,22 @@ impl Site {
             },
             None => None,
         };
+        if let Some(target) = config
+            .author
+            .as_ref()
+            .and_then(|a| a.url())
+            .and_then(|u| u.strip_prefix("@/"))
+        {
+            if content.resolve_link(target).is_none() {
+                errors.push(
+                    config.error_at(
+                        &["author", "url"],
+                        format!("the author link @/{target} points to no published file in content/"),
+                    )
+                    .hint("the path is relative to content/, e.g. @/about.md; check the spelling, and that the page is not a draft"),
+                );
+            }
+        }
         let mut page_images = Vec::with_capacity(content.pages.len());
         for p in &content.pages {
             let img = match &p.image {

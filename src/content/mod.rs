@@ -97,7 +97,7 @@ pub struct Page {
     pub words: usize,
     /// Hash of the whole file, so a rebuild can tell whether its text changed.
     pub hash: u64,
-    /// The `@/` targets its text links to (their URLs end up in the page).
+    /// The `@/` targets its text and its author link to (their URLs end up in the page).
     pub links: Vec<String>,
     /// The slug of each tag in `tags`, computed once when the file is read.
     pub tag_slugs: Vec<String>,
@@ -941,7 +941,7 @@ fn load_file(
     let text = read_utf8(&source, &shown)?;
     let split = frontmatter::split(&text, &shown)?;
     let key_lines = frontmatter::key_lines(&split);
-    let scan = markdown::scan(split.body, split.body_line);
+    let mut scan = markdown::scan(split.body, split.body_line);
     if let Some(e) = scan.errors.into_iter().next() {
         return Err(Error::in_file(&shown, e.message)
             .at(e.line, e.column)
@@ -1054,6 +1054,21 @@ fn load_file(
         None => markdown::summary(split.body, 160),
     };
     let tag_slugs = fm.tags.iter().map(|t| slugify(t)).collect();
+    // An author page named by `@/` is checked and tracked like a link in the text.
+    if let Some(target) = fm
+        .author
+        .as_ref()
+        .and_then(|a| a.url())
+        .and_then(|u| u.strip_prefix("@/"))
+    {
+        scan.links.push((
+            target.to_string(),
+            SourceRef {
+                line: frontmatter::line_of(&key_lines, "author"),
+                column: 1,
+            },
+        ));
+    }
     Ok(Loaded::Page(
         Arc::new(Page {
             source,
