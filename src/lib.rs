@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod files;
 pub mod image;
 pub mod markdown;
 pub mod output;
