@@ -340,3 +340,116 @@ fn static_dotfiles_are_published_but_not_litter() {
     assert!(!site.has_output("guides/.hidden/index.html"));
     assert!(!site.has_output("guides/hidden/index.html"));
 }
+
+// ---------------------------------------------------------------------------------
+// 5. Killed builds
+// ---------------------------------------------------------------------------------
+
+/// Names beside the output folder that a build of `SITE/public` made for itself.
+fn leftovers(site: &TestSite) -> Vec<String> {
+    std::fs::read_dir(site.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".public.piazza-"))
+        .collect()
+}
+
+/// The english fixture with `n` more guides, so a build takes a while.
+fn big_site(n: usize) -> TestSite {
+    let site = TestSite::fixture("english");
+    for i in 0..n {
+        site.write(
+            &format!("content/guides/g{i}.md"),
+            &format!(
+                "---\ntitle: \"Guide number {i}\"\ndate: 2020-01-01\ntags: [\"t{}\"]\n---\n\nText {i}.\n",
+                i % 50
+            ),
+        );
+    }
+    site
+}
+
+#[test]
+fn a_build_removes_what_a_killed_build_left() {
+    let site = big_site(1500);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_piazza"))
+        .args(["build", "--site"])
+        .arg(site.root())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while leftovers(&site)
+        .iter()
+        .all(|n| !n.starts_with(".public.piazza-new-"))
+    {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the build ended before it could be killed"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no staging folder"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let pid = child.id() as libc::pid_t;
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGKILL) }, 0);
+    child.wait().unwrap();
+    assert!(
+        !leftovers(&site).is_empty(),
+        "the killed build left nothing"
+    );
+
+    // Fewer pages, so the next build is quick.
+    for i in 10..1500 {
+        std::fs::remove_file(site.path(&format!("content/guides/g{i}.md"))).unwrap();
+    }
+    site.build(&[]).success();
+    assert_eq!(leftovers(&site), Vec::<String>::new());
+    assert!(site.has_output("guides/g1/index.html"));
+}
+
+#[test]
+fn a_build_keeps_the_staging_folder_of_a_live_build() {
+    let site = TestSite::fixture("english");
+    // A live build (this process holds its lock) and a dead one (no lock held).
+    let live = site.path(".public.piazza-new-999990");
+    let dead = site.path(".public.piazza-new-999991");
+    for dir in [&live, &dead] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("index.html"), "unfinished").unwrap();
+    }
+    std::fs::write(site.path(".public.piazza-lock-999991"), "").unwrap();
+    let lock = std::fs::File::create(site.path(".public.piazza-lock-999990")).unwrap();
+    lock.lock().unwrap();
+    site.build(&[]).success();
+    assert!(
+        live.join("index.html").is_file(),
+        "a live build's staging was removed"
+    );
+    assert!(site.path(".public.piazza-lock-999990").is_file());
+    assert!(!dead.exists(), "a dead build's staging was kept");
+    assert!(!site.path(".public.piazza-lock-999991").exists());
+    drop(lock);
+}
+
+// ---------------------------------------------------------------------------------
+// 6. Output inside an input folder reached through a link
+// ---------------------------------------------------------------------------------
+
+#[test]
+fn output_inside_the_real_content_folder_is_refused() {
+    let site = TestSite::fixture("english");
+    std::fs::rename(site.path("content"), site.path("texts")).unwrap();
+    symlink("texts", site.path("content")).unwrap();
+    let out = site.path("texts/public");
+    let run = site.build_raw(&["--out".as_ref(), out.as_os_str()]).code(1);
+    assert!(
+        run.stderr.contains("content/"),
+        "the error should name content/:\n{}",
+        run.stderr
+    );
+    assert!(!out.exists(), "the output was written into content/");
+}
