@@ -175,6 +175,17 @@ fn template_links_out_of_templates_are_left_out() {
 }
 
 #[test]
+fn i18n_links_out_of_i18n_are_left_out() {
+    let site = TestSite::fixture("english");
+    site.write("notes/strings.yaml", "home: \"secret-home-label\"\n");
+    std::fs::create_dir_all(site.path("i18n")).unwrap();
+    symlink("../notes/strings.yaml", site.path("i18n/en.yaml")).unwrap();
+    let run = site.build(&[]).success();
+    assert_warns(&run.stderr, "i18n/en.yaml");
+    assert_nowhere_in_output(&site, "secret-home-label");
+}
+
+#[test]
 fn theme_linked_from_outside_the_site_is_an_error() {
     let site = TestSite::fixture("english");
     let shared = site.tmp().join("shared-theme");
