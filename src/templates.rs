@@ -450,7 +450,7 @@ impl Templates {
         site: Value,
         warnings: &mut Vec<Error>,
     ) -> Result<Templates, Errors> {
-        let mut files = theme.files_under("templates");
+        let mut sources = theme.files_under("templates");
         let dir = config.root.join("templates");
         let mut errors = Errors::default();
         let walked = files::walk(&config.root, &dir, Names::NoHidden, warnings, &mut errors);
@@ -459,7 +459,7 @@ impl Templates {
             let path = dir.join(&rel);
             match std::fs::read(&path) {
                 Ok(bytes) => {
-                    files.insert(
+                    sources.insert(
                         rel.clone(),
                         ThemeFile {
                             bytes: Cow::Owned(bytes),
@@ -494,7 +494,7 @@ impl Templates {
         let mut shown = HashMap::new();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         let mut parts: BTreeMap<String, (u64, Option<Vec<String>>)> = BTreeMap::new();
-        for (name, file) in files {
+        for (name, file) in sources {
             std::hash::Hash::hash(&(&name, &file.bytes), &mut hasher);
             let Ok(source) = String::from_utf8(file.bytes.into_owned()) else {
                 errors.push(Error::in_file(
