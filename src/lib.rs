@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod files;
 pub mod image;
 pub mod links;
 pub mod markdown;

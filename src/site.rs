@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::config::{BaseUrl, Config};
 use crate::content::{self, Content, LoadCache, LoadOptions, Page, PageKind};
 use crate::error::{Error, Errors};
+use crate::files::{self, Names};
 use crate::image;
 use crate::markdown;
 use crate::outputs::Outputs;
@@ -118,8 +119,9 @@ impl Site {
                 return Err(errors.sorted());
             }
         };
-        let strings = Strings::load(&config, &theme)?;
         let mut warnings = content.warnings.clone();
+        warnings.extend(theme.warnings.iter().cloned());
+        let strings = Strings::load(&config, &theme, &mut warnings)?;
         let mut files = collect_files(&config, &theme, &content, &mut warnings, &mut errors);
         if let Some(icon) = &config.favicon {
             use_site_favicon(icon, &mut files, &mut errors);
@@ -225,10 +227,17 @@ impl Site {
         errors.0.extend(outputs.check().0);
         errors.into_result()?;
 
-        let site_view =
-            crate::render::SiteView::new(&config, &content, &strings, load_data(&config)?);
+        let data = load_data(&config, &mut warnings)?;
+        let site_view = crate::render::SiteView::new(&config, &content, &strings, data);
         let site_value = to_value(&site_view);
-        let templates = Templates::load(&config, &theme, &strings, &config.base_url, site_value)?;
+        let templates = Templates::load(
+            &config,
+            &theme,
+            &strings,
+            &config.base_url,
+            site_value,
+            &mut warnings,
+        )?;
         let mut site = Site {
             markdown: markdown::options(config.markdown),
             config,
@@ -370,7 +379,7 @@ fn collect_files(
     let mut site_files = Vec::new();
     let static_dir = config.root.join("static");
     if static_dir.is_dir() {
-        for rel in content::walk(&config.root, &static_dir, warnings, errors)
+        for rel in files::walk(&config.root, &static_dir, Names::Dotfiles, warnings, errors)
             .into_iter()
             .map(|w| w.rel)
         {
@@ -492,15 +501,17 @@ fn resolve_image(
 }
 
 /// `data/*.yaml`, available to templates as `site.data.NAME`.
-fn load_data(config: &Config) -> Result<BTreeMap<String, serde_yaml::Value>, Errors> {
+fn load_data(
+    config: &Config,
+    warnings: &mut Vec<Error>,
+) -> Result<BTreeMap<String, serde_yaml::Value>, Errors> {
     let dir = config.root.join("data");
     let mut out = BTreeMap::new();
     if !dir.is_dir() {
         return Ok(out);
     }
     let mut errors = Errors::default();
-    let mut warnings = Vec::new();
-    for rel in content::walk(&config.root, &dir, &mut warnings, &mut errors)
+    for rel in files::walk(&config.root, &dir, Names::NoHidden, warnings, &mut errors)
         .into_iter()
         .map(|w| w.rel)
     {

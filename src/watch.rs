@@ -820,6 +820,12 @@ pub fn is_temp_file(path: &Path) -> bool {
 /// The folders and files of a site that a change in may alter the output.
 const WATCHED: [&str; 6] = ["content", "static", "templates", "themes", "i18n", "data"];
 
+/// Whether the watched folder `dir` of the site at `root` (a real path) is one a
+/// build reads: a link out of the site (`static -> /etc`) is neither read nor watched.
+fn readable(root: &Path, dir: &str) -> bool {
+    crate::files::folder(root, root, &root.join(dir), &mut Vec::new()).is_some()
+}
+
 /// How the watcher learns about changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Watcher {
@@ -879,6 +885,7 @@ fn start_polling(root: PathBuf, ignore: PathBuf, every: Duration, tx: mpsc::Send
         let config = root.join(crate::config::CONFIG_FILE);
         WATCHED
             .iter()
+            .filter(|dir| readable(&root, dir))
             .flat_map(|dir| walkdir::WalkDir::new(root.join(dir)).into_iter())
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file() && !e.path().starts_with(&ignore))
@@ -929,7 +936,7 @@ pub fn watch(
     let add_watches = |add_watch: &mut AddWatch, watched: &mut HashSet<PathBuf>| {
         for dir in WATCHED {
             let path = root.join(dir);
-            if path.is_dir()
+            if readable(&root, dir)
                 && !watched.contains(&path)
                 && add_watch(&path, RecursiveMode::Recursive).is_ok()
             {

@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::config::{Author, Config};
 use crate::error::{Error, Errors};
+use crate::files::{self, Walked};
 use crate::markdown;
 use date::Date;
 use frontmatter::{PageFrontMatter, SectionFrontMatter, SortBy};
@@ -314,15 +315,6 @@ impl Stamp {
     }
 }
 
-/// A file found by [`walk`].
-#[derive(Debug, Clone)]
-pub struct Walked {
-    /// Path relative to the walked folder, `/`-separated.
-    pub rel: String,
-    /// Its stamp.
-    pub stamp: Stamp,
-}
-
 /// Parsed Markdown files kept between builds, so a rebuild in watch mode reads only
 /// the files whose size or modification time changed.
 #[derive(Debug, Default)]
@@ -395,10 +387,24 @@ impl Content {
         cache: &mut LoadCache,
     ) -> Result<Content, Errors> {
         let content_dir = config.root.join("content");
-        if !content_dir.is_dir() {
-            return Err(Error::in_file("content", "the site has no content/ folder")
-                .hint("create content/_index.md for the home page and content/guides/ for guides")
-                .into());
+        // Without content there is no site: a content/ link that is not read is an error.
+        let mut refused = Vec::new();
+        if files::folder(
+            &config.root,
+            &files::real(&config.root),
+            &content_dir,
+            &mut refused,
+        )
+        .is_none()
+        {
+            return Err(match refused.pop() {
+                Some(e) => e.into(),
+                None => Error::in_file("content", "the site has no content/ folder")
+                    .hint(
+                        "create content/_index.md for the home page and content/guides/ for guides",
+                    )
+                    .into(),
+            });
         }
         let mut errors = Errors::default();
         let mut warnings = Vec::new();
@@ -416,7 +422,13 @@ impl Content {
             }
             None => {
                 let mut walk_errors = Errors::default();
-                let walked = walk(&config.root, &content_dir, &mut warnings, &mut walk_errors);
+                let walked = files::walk(
+                    &config.root,
+                    &content_dir,
+                    files::Names::NoHidden,
+                    &mut warnings,
+                    &mut walk_errors,
+                );
                 if walk_errors.is_empty() {
                     cache.walked = Some((walked.clone(), warnings.clone()));
                     cache.walked_at = walked
@@ -1234,89 +1246,6 @@ pub fn position_of(bytes: &[u8], offset: usize) -> (usize, usize) {
         .count()
         + 1;
     (line, column)
-}
-
-/// Lists the files under `dir` relative to it (sorted, `/` separated), skipping hidden
-/// files and symbolic links that lead outside the site.
-pub fn walk(
-    site_root: &Path,
-    dir: &Path,
-    warnings: &mut Vec<Error>,
-    errors: &mut Errors,
-) -> Vec<Walked> {
-    let root = site_root
-        .canonicalize()
-        .unwrap_or_else(|_| site_root.to_path_buf());
-    let mut files = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e
-                    .path()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| dir.to_path_buf());
-                errors.push(Error::in_file(
-                    shown_path(site_root, &path),
-                    format!("cannot read: {e}"),
-                ));
-                continue;
-            }
-        };
-        let path = entry.path();
-        if entry.path_is_symlink() {
-            let shown = shown_path(site_root, path);
-            match path.canonicalize() {
-                Ok(target) if target.starts_with(&root) && target.is_file() => {}
-                Ok(target) if target.starts_with(&root) => {
-                    warnings.push(
-                        Error::in_file(shown, "symbolic link to a folder, not followed")
-                            .hint("copy or move the folder here instead"),
-                    );
-                    continue;
-                }
-                Ok(_) => {
-                    warnings.push(
-                        Error::in_file(
-                            shown,
-                            "symbolic link that points outside the site, not followed",
-                        )
-                        .hint("piazza publishes only files inside the site folder"),
-                    );
-                    continue;
-                }
-                Err(_) => {
-                    warnings.push(Error::in_file(shown, "broken symbolic link, skipped"));
-                    continue;
-                }
-            }
-        } else if !entry.file_type().is_file() {
-            continue;
-        }
-        if let Ok(rel) = path.strip_prefix(dir) {
-            let rel: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            files.push((rel.join("/"), entry.into_path()));
-        }
-    }
-    // Stamps in parallel: on a large site the stat calls are most of a walk.
-    files
-        .into_par_iter()
-        .map(|(rel, path)| Walked {
-            // Follows a symlink (checked above to stay inside the site) to its target.
-            stamp: std::fs::metadata(&path)
-                .map(|m| Stamp::of(&m))
-                .unwrap_or_default(),
-            rel,
-        })
-        .collect()
 }
 
 /// A path as errors show it: relative to the site when inside it.
