@@ -167,14 +167,30 @@ impl Rebuilder {
             sweep(&self.out, &current)?
         };
         self.swept = true;
-        let mut report = commit(&site, &prints, &todo, &self.out, &mut self.written)?;
-        report.removed = swept;
         let stale: Vec<String> = self
             .written
             .keys()
             .filter(|k| !current.contains(k.as_str()))
             .cloned()
             .collect();
+        // A stale output where a new one needs a folder, or inside a folder where a new
+        // file goes, would make the commit fail: it goes first. The rest go after the
+        // commit, so a failed render leaves the output as it was.
+        let folders: HashSet<&str> = if stale.is_empty() {
+            HashSet::new()
+        } else {
+            current.iter().flat_map(|c| folders_of(c)).collect()
+        };
+        let (in_the_way, stale): (Vec<String>, Vec<String>) = stale
+            .into_iter()
+            .partition(|rel| blocks(rel, &current, &folders));
+        for rel in &in_the_way {
+            remove_output(&self.out, rel);
+            self.written.remove(rel);
+        }
+        let mut report = commit(&site, &prints, &todo, &self.out, &mut self.written)?;
+        report.removed = swept;
+        report.removed.extend(in_the_way);
         for rel in stale {
             remove_output(&self.out, &rel);
             self.written.remove(&rel);
@@ -407,6 +423,17 @@ fn sweep(out: &Path, current: &HashSet<&str>) -> Result<Vec<String>, Error> {
         }
     }
     Ok(removed)
+}
+
+/// The folders an output path lies in: `a/b/c.html` -> `a`, `a/b`.
+fn folders_of(rel: &str) -> impl Iterator<Item = &str> {
+    rel.match_indices('/').map(|(i, _)| &rel[..i])
+}
+
+/// Whether the stale output `rel` stands in the way of a current output: one of its
+/// folders is a current file, or it is a file where current outputs need a folder.
+fn blocks(rel: &str, current: &HashSet<&str>, folders: &HashSet<&str>) -> bool {
+    folders.contains(rel) || folders_of(rel).any(|f| current.contains(f))
 }
 
 /// Removes an output file piazza wrote, and the folders it leaves empty.

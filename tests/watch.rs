@@ -628,3 +628,40 @@ fn the_first_rebuild_leaves_exactly_what_a_full_build_writes() {
         assert!(report.removed.contains(&gone.to_string()), "{report:?}");
     }
 }
+
+/// A later rebuild where an old output file stands where a folder now goes, and the
+/// other way round: each stale output is moved out of the way of the new one.
+#[test]
+fn a_rebuild_swaps_a_file_and_a_folder_between_outputs() {
+    let (dir, site, out, mut rebuilder) = live_site();
+    let guide = site.join("content/guides/guida-1.md");
+    let with_alias = |alias: &str| {
+        let text = std::fs::read_to_string(&guide).unwrap();
+        let text = text.replacen("---\n", &format!("---\naliases: [\"{alias}\"]\n"), 1);
+        std::fs::write(&guide, text).unwrap();
+    };
+    // The alias writes the folder old/ with an index.html; then old becomes a file.
+    with_alias("/old/");
+    rebuilder.rebuild().unwrap();
+    assert!(out.join("old/index.html").is_file());
+    edit_line(&guide, "aliases", |_| None);
+    std::fs::create_dir_all(site.join("static")).unwrap();
+    std::fs::write(site.join("static/old"), "now a file").unwrap();
+    rebuilder
+        .rebuild()
+        .expect("a folder of old outputs makes room for a file");
+    assert_eq!(
+        std::fs::read_to_string(out.join("old")).unwrap(),
+        "now a file"
+    );
+    assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
+
+    // And back: the file old goes, a folder old/ takes its place.
+    std::fs::remove_file(site.join("static/old")).unwrap();
+    with_alias("/old/");
+    rebuilder
+        .rebuild()
+        .expect("an old file makes room for a folder");
+    assert!(out.join("old/index.html").is_file());
+    assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
+}
