@@ -766,3 +766,36 @@ fn slow_and_stalled_clients_do_not_delay_normal_requests() {
     drop(stalled);
     eprintln!("slowest of 30 GETs under abuse: {slowest:?}");
 }
+
+/// On loopback the preview answers only requests for a loopback name: a page on
+/// another site whose name was pointed at 127.0.0.1 (DNS rebinding) reads nothing.
+#[test]
+fn requests_for_other_host_names_are_refused() {
+    let site = Site::new();
+    let port = site.addr().port();
+    for host in [
+        "localhost".to_string(),
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let response = request(
+            site.addr(),
+            &format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n"),
+        );
+        assert_eq!(response.status, 200, "Host: {host}");
+    }
+    for host in [
+        format!("rebind.attacker.example:{port}"),
+        "localhost.attacker.example".to_string(),
+    ] {
+        for path in ["/", "/__piazza/events"] {
+            let response = request(
+                site.addr(),
+                &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n"),
+            );
+            assert_eq!(response.status, 403, "Host: {host} {path}");
+            assert!(response.text().contains("localhost"), "{}", response.text());
+        }
+    }
+}

@@ -24,6 +24,9 @@ pub(super) struct Site {
     /// The output folder, canonicalized.
     pub root: PathBuf,
     pub events: Arc<Events>,
+    /// Whether the server listens on a loopback address only; then it answers only
+    /// requests addressed to a loopback name (see [`local_host`]).
+    pub loopback: bool,
 }
 
 /// How far a connection's request got, for its connection task's deadlines.
@@ -73,6 +76,10 @@ pub(super) async fn handle(
             .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         return Ok(response);
     }
+    if site.loopback && !request.headers().get(header::HOST).is_none_or(local_host) {
+        let text = "piazza's preview answers only requests for localhost or 127.0.0.1\n";
+        return Ok(plain(403, text, head_only));
+    }
     let path = request.uri().path().to_string();
     let query = request.uri().query().map(str::to_string);
     if path == EVENTS_PATH {
@@ -86,6 +93,26 @@ pub(super) async fn handle(
         Ok(reply) => response(reply, head_only),
         Err(_) => plain(500, "the file could not be read\n", head_only),
     })
+}
+
+/// Whether a `Host` header names this machine: `localhost` (or a name under it),
+/// `127.x.y.z` or `[::1]`, with any port. A web page elsewhere whose name an attacker
+/// points at 127.0.0.1 (DNS rebinding) sends its own name, and gets nothing of the
+/// unpublished site.
+fn local_host(value: &HeaderValue) -> bool {
+    let Ok(host) = value.to_str() else {
+        return false;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(v6) => return v6.split(']').next() == Some("::1"),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The live-reload stream, or 503 when too many pages are open.
@@ -230,6 +257,37 @@ impl hyper::body::Body for Body {
             }
             Body::File { left, .. } => SizeHint::with_exact(*left),
             Body::Events(_) => SizeHint::default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_names_are_local_hosts() {
+        let local = |h: &str| local_host(&HeaderValue::from_str(h).unwrap());
+        for h in [
+            "localhost",
+            "localhost:1111",
+            "LOCALHOST.",
+            "site.localhost:1111",
+            "127.0.0.1:1111",
+            "127.1.2.3",
+            "[::1]:1111",
+        ] {
+            assert!(local(h), "{h}");
+        }
+        for h in [
+            "evil.example:1111",
+            "localhost.evil.example",
+            "127.0.0.1.evil.example",
+            "10.0.0.1:1111",
+            "[::2]:1111",
+            "",
+        ] {
+            assert!(!local(h), "{h}");
         }
     }
 }

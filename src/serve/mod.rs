@@ -131,7 +131,11 @@ pub fn start(options: ServeOptions, events: Arc<Events>) -> Result<Server, Error
         tokio::net::TcpListener::from_std(listener).map_err(fail)?
     };
     let stop = Arc::new(Notify::new());
-    let site = Arc::new(Site { root, events });
+    let site = Arc::new(Site {
+        root,
+        events,
+        loopback: options.bind.is_loopback(),
+    });
     let stopped = Arc::clone(&stop);
     thread::Builder::new()
         .name("piazza-serve".into())
