@@ -62,6 +62,8 @@ pub struct Site {
     pub files: Vec<StaticFile>,
     /// Each page's share image (its own or the fallback).
     pub page_images: Vec<Option<ImageView>>,
+    /// Each page's tags as templates see them ([`crate::render::tag_links`]).
+    pub tag_links: Vec<minijinja::Value>,
     /// Each section's share image.
     pub section_images: Vec<Option<ImageView>>,
     /// The fallback share image from `social.image`.
@@ -201,6 +203,7 @@ impl Site {
             crate::render::SiteView::new(&config, &content, &strings, load_data(&config)?);
         let site_value = to_value(&site_view);
         let templates = Templates::load(&config, &theme, &strings, &config.base_url, site_value)?;
+        let tag_links = crate::render::tag_links(&config, &content);
         let mut site = Site {
             markdown: markdown::options(config.markdown),
             config,
@@ -210,6 +213,7 @@ impl Site {
             templates,
             files,
             page_images,
+            tag_links,
             section_images,
             default_image,
             thesis_html: HashMap::new(),

@@ -9,7 +9,7 @@ pub mod date;
 pub mod frontmatter;
 pub mod slug;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -916,11 +916,12 @@ impl Content {
         let mut slugs_of_page: Vec<Vec<String>> = Vec::with_capacity(self.pages.len());
         for (i, p) in self.pages.iter().enumerate() {
             let mut slugs: Vec<String> = Vec::with_capacity(p.tags.len());
+            let mut seen: HashSet<&str> = HashSet::with_capacity(p.tags.len());
             for (name, slug) in p.tags.iter().zip(&p.tag_slugs) {
-                let slug = slug.clone();
-                if slug.is_empty() || slugs.contains(&slug) {
+                if slug.is_empty() || !seen.insert(slug) {
                     continue;
                 }
+                let slug = slug.clone();
                 let tag = by_slug.entry(slug.clone()).or_insert_with(|| Tag {
                     name: name.clone(),
                     path: format!("/tags/{slug}/"),
