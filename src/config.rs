@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{yaml_error, Error};
+use crate::limits::ByteSize;
 
 /// The config file's name inside the site folder.
 pub const CONFIG_FILE: &str = "config.yaml";
@@ -151,6 +152,8 @@ pub struct MarkdownOptions {
     pub unsafe_html: bool,
     /// Give headings ids and a link to themselves.
     pub heading_anchors: bool,
+    /// The largest page piazza reads (see [`crate::limits`]).
+    pub max_page_size: ByteSize,
 }
 
 impl Default for MarkdownOptions {
@@ -159,6 +162,7 @@ impl Default for MarkdownOptions {
             smart_punctuation: true,
             unsafe_html: true,
             heading_anchors: true,
+            max_page_size: ByteSize::DEFAULT_PAGE,
         }
     }
 }

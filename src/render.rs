@@ -13,8 +13,9 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::content::date::Date;
-use crate::content::{frontmatter, read_utf8, Content, Page, PageKind, Section};
+use crate::content::{frontmatter, Content, Page, PageKind, Section};
 use crate::error::{Error, Errors};
+use crate::limits::read_page;
 use crate::markdown::{self, Resolver};
 use crate::output::{xml_escape, Sink};
 use crate::site::{Site, Source};
@@ -461,7 +462,7 @@ impl Site {
     fn render_page(&self, i: usize) -> Result<String, Error> {
         let c = &self.content;
         let p = &c.pages[i];
-        let text = read_utf8(&p.source, &p.shown)?;
+        let text = read_page(&p.source, &p.shown, self.config.markdown.max_page_size)?;
         let split = frontmatter::split(&text, &p.shown)?;
         let html = markdown::render(
             split.body,
@@ -646,7 +647,7 @@ impl Site {
             return Ok(Value::from_safe_string(String::new()));
         }
         let source = self.config.root.join(&s.shown);
-        let text = read_utf8(&source, &s.shown)?;
+        let text = read_page(&source, &s.shown, self.config.markdown.max_page_size)?;
         let split = frontmatter::split(&text, &s.shown)?;
         let html = markdown::render(
             split.body,
