@@ -12,6 +12,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use crate::error::{yaml_error, Error};
 use crate::links;
 
+use crate::limits::ByteSize;
+
 /// The config file's name inside the site folder.
 pub const CONFIG_FILE: &str = "config.yaml";
 
@@ -218,6 +220,8 @@ pub struct MarkdownOptions {
     pub unsafe_html: bool,
     /// Give headings ids and a link to themselves.
     pub heading_anchors: bool,
+    /// The largest page piazza reads (see [`crate::limits`]).
+    pub max_page_size: ByteSize,
 }
 
 impl Default for MarkdownOptions {
@@ -226,6 +230,7 @@ impl Default for MarkdownOptions {
             smart_punctuation: true,
             unsafe_html: true,
             heading_anchors: true,
+            max_page_size: ByteSize::DEFAULT_PAGE,
         }
     }
 }

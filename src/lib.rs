@@ -17,6 +17,8 @@ pub mod error;
 pub mod files;
 pub mod image;
 pub mod links;
+
+pub mod limits;
 pub mod markdown;
 pub mod output;
 pub mod outputs;

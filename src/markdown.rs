@@ -17,6 +17,8 @@ use crate::config::MarkdownOptions;
 use crate::content::{slugify, SourceRef};
 use crate::links;
 
+use crate::limits::ByteSize;
+
 /// A problem found in a Markdown body, located in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarkdownError {
@@ -82,7 +84,7 @@ fn parse_shortcode(s: &str) -> Option<Result<(Shortcode, usize), (String, String
 /// `body_line`. It reads comrak's tree, as [`render`] does, so code blocks, code spans and
 /// escaped braces (`\{\{`) are skipped exactly as the renderer skips them; bodies with
 /// neither `{{` nor `@/` are not parsed at all.
-pub fn scan(body: &str, body_line: usize) -> Scan {
+pub fn scan(body: &str, body_line: usize, max_page_size: ByteSize) -> Scan {
     let mut out = Scan {
         words: body.split_whitespace().count(),
         ..Scan::default()
@@ -91,7 +93,15 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
         return out;
     }
     let arena = Arena::new();
-    let root = comrak::parse_document(&arena, body, &options(MarkdownOptions::default()));
+    let Some(root) = parse(
+        &arena,
+        body,
+        &options(MarkdownOptions::default()),
+        max_page_size,
+    ) else {
+        out.errors.push(too_many_elements(body_line, max_page_size));
+        return out;
+    };
     let offset = body_line - 1;
     for node in root.descendants() {
         let data = node.data();
@@ -220,6 +230,28 @@ pub trait Resolver: Sync {
     fn footnotes_heading(&self) -> String;
 }
 
+/// Parses `body`, giving up (None) once it makes more elements than a page of
+/// `max_page_size` may (see [`crate::limits`]), before they fill the memory.
+fn parse<'a>(
+    arena: &'a Arena<'a>,
+    body: &str,
+    options: &Options,
+    max_page_size: ByteSize,
+) -> Option<&'a AstNode<'a>> {
+    let too_many = || arena.len() > max_page_size.max_elements();
+    comrak::try_parse_document(arena, body, options, &too_many).ok()
+}
+
+fn too_many_elements(body_line: usize, max_page_size: ByteSize) -> MarkdownError {
+    MarkdownError {
+        line: body_line,
+        column: 1,
+        message: crate::limits::too_many_elements(max_page_size),
+        hint: "split the page or its tables, or raise `markdown.max_page_size` in config.yaml"
+            .into(),
+    }
+}
+
 /// Renders a page body to HTML. `body_line` is the file line the body starts on, so
 /// errors point into the `.md` file.
 pub fn render(
@@ -230,7 +262,8 @@ pub fn render(
     resolver: &dyn Resolver,
 ) -> Result<String, Vec<MarkdownError>> {
     let arena = Arena::new();
-    let root = comrak::parse_document(&arena, body, options);
+    let root = parse(&arena, body, options, md.max_page_size)
+        .ok_or_else(|| vec![too_many_elements(body_line, md.max_page_size)])?;
     let mut errors = Vec::new();
     let offset = body_line - 1;
     let nodes: Vec<_> = root.descendants().collect();
@@ -502,7 +535,16 @@ pub fn summary(body: &str, max: usize) -> String {
         end -= 1;
     }
     let arena = Arena::new();
-    let root = comrak::parse_document(&arena, &body[..end], &options(MarkdownOptions::default()));
+    // More than one element per byte read is a table filling itself with empty
+    // cells, which holds no text for a summary.
+    let Some(root) = parse(
+        &arena,
+        &body[..end],
+        &options(MarkdownOptions::default()),
+        ByteSize(2 * end as u64),
+    ) else {
+        return String::new();
+    };
     let mut text = String::new();
     for para in root
         .descendants()
@@ -612,7 +654,7 @@ mod tests {
 
     #[test]
     fn scan_finds_refs_outside_code() {
-        let s = scan("a {{ thesis(2) }}\n```\n{{ thesis(9) }}\n```\n`{{ thesis(8) }}` [x](@/guides/a.md)\n{{ foo(1) }}\n", 10);
+        let s = scan("a {{ thesis(2) }}\n```\n{{ thesis(9) }}\n```\n`{{ thesis(8) }}` [x](@/guides/a.md)\n{{ foo(1) }}\n", 10, ByteSize::DEFAULT_PAGE);
         assert_eq!(
             s.theses,
             vec![(

@@ -13,8 +13,9 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::content::date::Date;
-use crate::content::{frontmatter, read_utf8, Content, Page, PageKind, Section};
+use crate::content::{frontmatter, Content, Page, PageKind, Section};
 use crate::error::{Error, Errors};
+use crate::limits::read_page;
 use crate::markdown::{self, Resolver};
 use crate::output::{xml_escape, Sink};
 use crate::outputs::{list_path, page_count, Item};
@@ -123,10 +124,30 @@ pub struct Card {
     pub number: Option<u32>,
     /// Share image.
     pub image: Option<ImageView>,
-    /// Tags.
-    pub tags: Vec<Link>,
+    /// Tags: a list of [`Link`]s, shared with every other card of the page.
+    pub tags: Value,
     /// Minutes to read.
     pub reading_time: usize,
+}
+
+/// Each page's tags as templates see them (a list of [`Link`]s), made once per build:
+/// a page's card is on each of its tag pages, so making its tags per card would make
+/// build time quadratic in the tags of one page. A [`Value`] is shared, not copied.
+pub fn tag_links(config: &Config, content: &Content) -> Vec<Value> {
+    content
+        .page_tags
+        .iter()
+        .map(|tags| {
+            let links: Vec<Link> = tags
+                .iter()
+                .map(|&t| Link {
+                    title: content.tags[t].name.clone(),
+                    url: config.base_url.url(&content.tags[t].path),
+                })
+                .collect();
+            to_value(&links)
+        })
+        .collect()
 }
 
 /// The site, as the `site` template global.
@@ -239,7 +260,7 @@ struct PageView<'a> {
     date: Option<DateView>,
     updated: Option<DateView>,
     author: Option<Link>,
-    tags: Vec<Link>,
+    tags: Value,
     image: Option<&'a ImageView>,
     number: Option<u32>,
     content: Value,
@@ -333,15 +354,8 @@ impl Site {
         d.map(|d| DateView::new(&d, &self.strings))
     }
 
-    fn tag_links(&self, page: usize) -> Vec<Link> {
-        self.content.page_tags[page]
-            .iter()
-            .map(|&t| &self.content.tags[t])
-            .map(|t| Link {
-                title: t.name.clone(),
-                url: self.url(&t.path),
-            })
-            .collect()
+    fn tag_links(&self, page: usize) -> Value {
+        self.tag_links[page].clone()
     }
 
     /// A page as a list shows it.
@@ -381,7 +395,7 @@ impl Site {
     fn render_page(&self, i: usize) -> Result<String, Error> {
         let c = &self.content;
         let p = &c.pages[i];
-        let text = read_utf8(&p.source, &p.shown)?;
+        let text = read_page(&p.source, &p.shown, self.config.markdown.max_page_size)?;
         let split = frontmatter::split(&text, &p.shown)?;
         let html = markdown::render(
             split.body,
@@ -572,7 +586,7 @@ impl Site {
             return Ok(Value::from_safe_string(String::new()));
         }
         let source = self.config.root.join(&s.shown);
-        let text = read_utf8(&source, &s.shown)?;
+        let text = read_page(&source, &s.shown, self.config.markdown.max_page_size)?;
         let split = frontmatter::split(&text, &s.shown)?;
         let html = markdown::render(
             split.body,

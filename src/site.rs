@@ -64,6 +64,8 @@ pub struct Site {
     pub files: Vec<StaticFile>,
     /// Each page's share image (its own or the fallback).
     pub page_images: Vec<Option<ImageView>>,
+    /// Each page's tags as templates see them ([`crate::render::tag_links`]).
+    pub tag_links: Vec<minijinja::Value>,
     /// Each section's share image.
     pub section_images: Vec<Option<ImageView>>,
     /// The fallback share image from `social.image`.
@@ -238,6 +240,7 @@ impl Site {
             site_value,
             &mut warnings,
         )?;
+        let tag_links = crate::render::tag_links(&config, &content);
         let mut site = Site {
             markdown: markdown::options(config.markdown),
             config,
@@ -247,6 +250,7 @@ impl Site {
             templates,
             files,
             page_images,
+            tag_links,
             section_images,
             default_image,
             thesis_html: HashMap::new(),

@@ -10,7 +10,7 @@ pub mod frontmatter;
 pub mod sitepath;
 pub mod slug;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use crate::config::{Author, Config};
 use crate::error::{Error, Errors};
 use crate::files::{self, Walked};
+use crate::limits::ByteSize;
 use crate::markdown;
 use date::Date;
 use frontmatter::{PageFrontMatter, SectionFrontMatter, SortBy};
@@ -531,7 +532,14 @@ impl Content {
             .par_iter()
             .map(|rel| {
                 let section = section_of(rel);
-                let result = load_file(options, &content_dir, rel, &sections[section], section);
+                let result = load_file(
+                    options,
+                    config.markdown.max_page_size,
+                    &content_dir,
+                    rel,
+                    &sections[section],
+                    section,
+                );
                 let cached = CachedFile {
                     stamp: stamps.get(rel.as_str()).copied().unwrap_or_default(),
                     context: context(section),
@@ -631,7 +639,14 @@ impl Content {
             };
             let old = &self.pages[i];
             let section = &self.sections[old.section];
-            let result = load_file(options, &content_dir, rel, section, old.section);
+            let result = load_file(
+                options,
+                config.markdown.max_page_size,
+                &content_dir,
+                rel,
+                section,
+                old.section,
+            );
             match &result {
                 Ok(Loaded::Page(page, _, _)) if same_place(old, page) => {
                     pages.push((i, page.clone()))
@@ -862,11 +877,12 @@ impl Content {
         let mut slugs_of_page: Vec<Vec<String>> = Vec::with_capacity(self.pages.len());
         for (i, p) in self.pages.iter().enumerate() {
             let mut slugs: Vec<String> = Vec::with_capacity(p.tags.len());
+            let mut seen: HashSet<&str> = HashSet::with_capacity(p.tags.len());
             for (name, slug) in p.tags.iter().zip(&p.tag_slugs) {
-                let slug = slug.clone();
-                if slug.is_empty() || slugs.contains(&slug) {
+                if slug.is_empty() || !seen.insert(slug) {
                     continue;
                 }
+                let slug = slug.clone();
                 let tag = by_slug.entry(slug.clone()).or_insert_with(|| Tag {
                     name: name.clone(),
                     path: format!("/tags/{slug}/"),
@@ -943,6 +959,7 @@ fn list_order(sort: SortBy, a: &Page, b: &Page) -> std::cmp::Ordering {
 /// Reads one Markdown file: a page, or a section's `_index.md`.
 fn load_file(
     options: LoadOptions,
+    max_page_size: ByteSize,
     content_dir: &Path,
     rel: &str,
     section: &Section,
@@ -950,10 +967,10 @@ fn load_file(
 ) -> Result<Loaded, Error> {
     let source = content_dir.join(rel);
     let shown = Path::new("content").join(rel);
-    let text = read_utf8(&source, &shown)?;
+    let text = crate::limits::read_page(&source, &shown, max_page_size)?;
     let split = frontmatter::split(&text, &shown)?;
     let key_lines = frontmatter::key_lines(&split);
-    let mut scan = markdown::scan(split.body, split.body_line);
+    let mut scan = markdown::scan(split.body, split.body_line, max_page_size);
     if let Some(e) = scan.errors.into_iter().next() {
         return Err(Error::in_file(&shown, e.message)
             .at(e.line, e.column)
@@ -1224,7 +1241,14 @@ fn asset_out_path(content: &Content, rel: &str, bundle: Option<&str>) -> String 
 
 /// Reads a file that must be UTF-8, naming the line and column of the first bad byte.
 pub fn read_utf8(path: &Path, shown: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(shown, &e))?;
+    utf8(
+        std::fs::read(path).map_err(|e| Error::io(shown, &e))?,
+        shown,
+    )
+}
+
+/// The text of a file's bytes, naming the line and column of the first bad byte.
+pub fn utf8(bytes: Vec<u8>, shown: &Path) -> Result<String, Error> {
     String::from_utf8(bytes).map_err(|e| {
         let (line, column) = position_of(e.as_bytes(), e.utf8_error().valid_up_to());
         Error::in_file(shown, "this file is not valid UTF-8")
