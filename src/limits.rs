@@ -76,7 +76,7 @@ impl fmt::Display for ByteSize {
             _ => return write!(f, "{n} bytes"),
         };
         let tenths = (n * 10 + scale / 2) / scale;
-        if tenths % 10 == 0 {
+        if tenths.is_multiple_of(10) {
             write!(f, "{} {unit}", tenths / 10)
         } else {
             write!(f, "{}.{} {unit}", tenths / 10, tenths % 10)
