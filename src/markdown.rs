@@ -187,6 +187,54 @@ fn text_run<'a>(node: &'a AstNode<'a>) -> String {
 
 /// How comrak opens the footnotes at the end of a page.
 const FOOTNOTES_OPEN: &str = "<section class=\"footnotes\" data-footnotes>";
+/// The id of the heading piazza gives the footnotes.
+const FOOTNOTES_HEADING_ID: &str = "footnotes-heading";
+/// How comrak ends a reference to a footnote, `<a href="#fn-1" id="fnref-1" data-footnote-ref>`.
+const FOOTNOTE_REF: &str = " data-footnote-ref>";
+/// What comrak writes before the reference of a back-link; its English label follows.
+const BACKREF_IDX: &str = " data-footnote-backref-idx=\"";
+
+/// Puts the footnote links' labels in the site's language: comrak's back-links say
+/// "Back to reference 1", and a reference is described by the footnotes' heading (a
+/// screen reader reads "1, Note"). One pass over the HTML; `html` is comrak's output,
+/// in which an author's text cannot hold these attributes (its `"` and `>` are escaped).
+fn label_footnotes(html: &str, resolver: &dyn Resolver) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let mut rest = html;
+    loop {
+        let next_ref = rest.find(FOOTNOTE_REF);
+        let next_back = rest.find(BACKREF_IDX);
+        match (next_ref, next_back) {
+            (Some(r), b) if b.is_none_or(|b| r < b) => {
+                out.push_str(&rest[..r]);
+                let _ = write!(
+                    out,
+                    " aria-describedby=\"{FOOTNOTES_HEADING_ID}\"{FOOTNOTE_REF}"
+                );
+                rest = &rest[r + FOOTNOTE_REF.len()..];
+            }
+            (_, Some(b)) => {
+                let idx_start = b + BACKREF_IDX.len();
+                let Some(idx_len) = rest[idx_start..].find('"') else {
+                    break;
+                };
+                let idx = &rest[idx_start..idx_start + idx_len];
+                let english = format!("\" aria-label=\"Back to reference {idx}\"");
+                let after_idx = idx_start + idx_len;
+                out.push_str(&rest[..after_idx]);
+                if rest[after_idx..].starts_with(&english) {
+                    let _ = write!(out, "\" aria-label=\"{}\"", resolver.footnote_backref(idx));
+                    rest = &rest[after_idx + english.len()..];
+                } else {
+                    rest = &rest[after_idx..];
+                }
+            }
+            _ => break,
+        }
+    }
+    out.push_str(rest);
+    out
+}
 
 /// The comrak options for a site; built once per build.
 pub fn options(md: MarkdownOptions) -> Options<'static> {
@@ -196,6 +244,7 @@ pub fn options(md: MarkdownOptions) -> Options<'static> {
     o.extension.autolink = true;
     o.extension.tasklist = true;
     o.extension.footnotes = true;
+    o.extension.description_lists = true;
     o.parse.smart = md.smart_punctuation;
     // `\{\{` becomes an Escaped node, so escaped braces never form a shortcode.
     o.parse.escaped_char_spans = true;
@@ -218,6 +267,9 @@ pub trait Resolver: Sync {
     fn prefix(&self) -> &str;
     /// The heading of the footnotes, in the site's language, already HTML-escaped.
     fn footnotes_heading(&self) -> String;
+    /// The label of a footnote's link back to reference `reference` (`1`, or `1-2` for
+    /// the second reference to note 1), in the site's language, already HTML-escaped.
+    fn footnote_backref(&self, reference: &str) -> String;
 }
 
 /// Renders a page body to HTML. `body_line` is the file line the body starts on, so
@@ -320,10 +372,11 @@ pub fn render(
         html.insert_str(
             at + FOOTNOTES_OPEN.len(),
             &format!(
-                "\n<h2 id=\"footnotes-heading\" class=\"visually-hidden\">{}</h2>",
+                "\n<h2 id=\"{FOOTNOTES_HEADING_ID}\" class=\"visually-hidden\">{}</h2>",
                 resolver.footnotes_heading()
             ),
         );
+        html = label_footnotes(&html, resolver);
     }
     // comrak writes a GFM column's alignment as `align="..."`, obsolete in HTML5.
     if html.contains(" align=\"") {
@@ -602,6 +655,9 @@ mod tests {
         }
         fn footnotes_heading(&self) -> String {
             "Note &amp; fonti".into()
+        }
+        fn footnote_backref(&self, reference: &str) -> String {
+            format!("Torna al riferimento {reference}")
         }
     }
 

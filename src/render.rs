@@ -939,6 +939,14 @@ impl Resolver for Site {
     fn footnotes_heading(&self) -> String {
         xml_escape(&self.strings.get("footnotes", &[]).unwrap_or_default())
     }
+
+    fn footnote_backref(&self, reference: &str) -> String {
+        let label = self
+            .strings
+            .get("footnote_backref", &[("n", reference.to_string())])
+            .unwrap_or_else(|| format!("Back to reference {reference}"));
+        xml_escape(&label)
+    }
 }
 
 /// How many guides the feed carries.
