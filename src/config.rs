@@ -42,6 +42,8 @@ struct RawConfig {
     #[serde(default)]
     theses_section: Option<String>,
     #[serde(default)]
+    guides_section: Option<String>,
+    #[serde(default)]
     favicon: Option<String>,
 }
 
@@ -366,6 +368,8 @@ pub struct Config {
     pub tags: bool,
     /// The content folder holding thesis pages.
     pub theses_section: String,
+    /// The content folder `piazza new guide` writes into.
+    pub guides_section: String,
     /// The site's own icon; `None` keeps the theme's.
     pub favicon: Option<Favicon>,
 }
@@ -465,11 +469,12 @@ impl Config {
                 ));
             }
         }
-        let theses_section = raw.theses_section.unwrap_or_else(|| "theses".into());
-        if theses_section.is_empty() || theses_section.contains(['/', '\\']) {
+        let theses_section = section_name("theses_section", raw.theses_section, "theses")?;
+        let guides_section = section_name("guides_section", raw.guides_section, "guides")?;
+        if guides_section == theses_section {
             return Err((
-                "theses_section",
-                "`theses_section` must be the name of one folder under content/".into(),
+                "guides_section",
+                format!("`guides_section` and `theses_section` are both `{guides_section}`; guides and theses need folders of their own"),
             ));
         }
         let favicon = raw.favicon.map(|f| resolve_favicon(&f)).transpose()?;
@@ -487,6 +492,7 @@ impl Config {
             paginate_by,
             tags: !taxonomies.is_empty(),
             theses_section,
+            guides_section,
             favicon,
         })
     }
@@ -532,6 +538,22 @@ impl Config {
         };
         format!("{lang}_{region}")
     }
+}
+
+/// The folder name under content/ that `key` gives, or `default`.
+fn section_name(
+    key: &'static str,
+    value: Option<String>,
+    default: &str,
+) -> Result<String, (&'static str, String)> {
+    let name = value.unwrap_or_else(|| default.into());
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\']) {
+        return Err((
+            key,
+            format!("`{key}` must be the name of one folder under content/, like `{default}`"),
+        ));
+    }
+    Ok(name)
 }
 
 fn is_language_tag(s: &str) -> bool {

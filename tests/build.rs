@@ -1081,7 +1081,7 @@ fn init_italian_then_new_guide_and_theses() {
     )
     .success();
     let after_day = today_utc();
-    let rel = "content/guides/perche-il-roi.md";
+    let rel = "content/guide/perche-il-roi.md";
     let text = t.read(rel);
     let date = text
         .lines()
@@ -1094,7 +1094,7 @@ fn init_italian_then_new_guide_and_theses() {
         "date {date}, today {before_day}"
     );
     t.build_ok(&[]);
-    let guide = t.html("guides/perche-il-roi/index.html");
+    let guide = t.html("guide/perche-il-roi/index.html");
     assert_eq!(guide.text("h1"), "Perché il ROI?");
 
     // `new` never overwrites.
