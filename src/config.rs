@@ -161,6 +161,9 @@ pub struct Social {
     /// The site's X handle, `@name`.
     #[serde(default)]
     pub twitter_site: Option<String>,
+    /// The publisher's logo in JSON-LD, a path under static/; else the card logo.
+    #[serde(default, deserialize_with = "file_path")]
+    pub publisher_logo: Option<String>,
     /// Facebook app id, emitted as `fb:app_id`.
     #[serde(default)]
     pub facebook_app_id: Option<String>,
@@ -326,6 +329,27 @@ impl BaseUrl {
             origin: format!("{}{}", &url[..scheme_len], host),
             prefix: path.trim_end_matches('/').to_string(),
         })
+    }
+
+    /// The host when it is one that stands in for a real address: the bare
+    /// `example.org`, `.com` or `.net` (or `www.`) a starter or tutorial writes, or this
+    /// machine (`localhost`, `127.x.x.x`, `[::1]`). A named host under an example domain
+    /// (`piazza.example.org`) is a deliberate demo or test address and is not one.
+    pub fn placeholder_host(&self) -> Option<&str> {
+        let authority = self.origin.split_once("://").map_or("", |(_, a)| a);
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => authority.split(':').next().unwrap_or(""),
+        };
+        let name = host.trim_end_matches('.').to_ascii_lowercase();
+        let bare = name.strip_prefix("www.").unwrap_or(&name);
+        let placeholder = matches!(bare, "example.org" | "example.com" | "example.net")
+            || name == "localhost"
+            || name.ends_with(".localhost")
+            || name
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        placeholder.then_some(host)
     }
 
     /// A site path (`/guides/x/`) as the browser should request it (`/blog/guides/x/`).
@@ -650,6 +674,32 @@ mod tests {
         assert_eq!(b.url("/guides/x/"), "/blog/guides/x/");
         assert_eq!(b.absolute("/"), "https://host.example/blog/");
         assert!(BaseUrl::parse("example.org").is_err());
+    }
+
+    #[test]
+    fn placeholder_hosts() {
+        let host = |url: &str| {
+            BaseUrl::parse(url)
+                .unwrap()
+                .placeholder_host()
+                .map(str::to_string)
+        };
+        for (url, expected) in [
+            ("https://example.org", Some("example.org")),
+            ("https://WWW.Example.COM./blog/", Some("WWW.Example.COM.")),
+            ("http://localhost:1111", Some("localhost")),
+            ("http://app.localhost", Some("app.localhost")),
+            ("http://127.0.0.1:8000/", Some("127.0.0.1")),
+            ("http://[::1]:8080/", Some("::1")),
+            ("https://piazza.example.org", None),
+            ("https://example.org.bottega.it", None),
+            ("https://myexample.com", None),
+            ("https://127.example.com", None),
+            ("https://127.0.0.example.com", None),
+            ("https://bottega.it", None),
+        ] {
+            assert_eq!(host(url).as_deref(), expected, "{url}");
+        }
     }
 
     #[test]

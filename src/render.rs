@@ -433,7 +433,7 @@ impl Site {
                 number: p.number,
                 breadcrumbs: &crumbs_abs,
             },
-            self.default_image.as_ref(),
+            self.publisher_logo.as_ref(),
         );
         let share_links = if p.kind == PageKind::Page {
             Vec::new()
@@ -646,7 +646,7 @@ impl Site {
                 number: None,
                 breadcrumbs: &trail,
             },
-            self.default_image.as_ref(),
+            self.publisher_logo.as_ref(),
         );
         let section = SectionView {
             title: &title,
@@ -783,7 +783,7 @@ impl Site {
                 number: None,
                 breadcrumbs: trail,
             },
-            self.default_image.as_ref(),
+            self.publisher_logo.as_ref(),
         )
     }
 

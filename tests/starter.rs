@@ -70,6 +70,19 @@ fn italian_starter_uses_italian_section_names() {
             && config.lines().any(|l| l == "theses_section: tesi"),
         "{config}"
     );
+    // The one warning: the starter's base_url is a placeholder until it is changed.
+    let run = t.build_ok(&[]);
+    let warned = warnings(&run.stderr);
+    assert!(
+        warned.len() == 1
+            && warned[0].starts_with("warning: config.yaml:2:")
+            && warned[0].contains("placeholder"),
+        "{}",
+        run.stderr
+    );
+    t.edit("config.yaml", |s| {
+        s.replace("https://example.org", "https://www.bottega-rossi.it")
+    });
     let run = t.build_ok(&[]);
     assert_eq!(warnings(&run.stderr), Vec::<&str>::new());
     assert_english_free(&t);
