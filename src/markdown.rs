@@ -196,43 +196,50 @@ const BACKREF_IDX: &str = " data-footnote-backref-idx=\"";
 
 /// Puts the footnote links' labels in the site's language: comrak's back-links say
 /// "Back to reference 1", and a reference is described by the footnotes' heading (a
-/// screen reader reads "1, Note"). One pass over the HTML; `html` is comrak's output,
-/// in which an author's text cannot hold these attributes (its `"` and `>` are escaped).
+/// screen reader reads "1, Note"). `html` is comrak's output, in which an author's text
+/// cannot hold these attributes (its `"` and `>` are escaped). Each pattern is searched
+/// for once past the previous match, so the pass stays linear in the page's length.
 fn label_footnotes(html: &str, resolver: &dyn Resolver) -> String {
     let mut out = String::with_capacity(html.len() + 256);
-    let mut rest = html;
+    let next = |pattern: &str, from: usize| html[from..].find(pattern).map(|i| from + i);
+    let mut at = 0;
+    let mut next_ref = next(FOOTNOTE_REF, 0);
+    let mut next_back = next(BACKREF_IDX, 0);
     loop {
-        let next_ref = rest.find(FOOTNOTE_REF);
-        let next_back = rest.find(BACKREF_IDX);
+        // A match inside text already copied (none in comrak's output) is looked up again.
+        if next_ref.is_some_and(|r| r < at) {
+            next_ref = next(FOOTNOTE_REF, at);
+        }
+        if next_back.is_some_and(|b| b < at) {
+            next_back = next(BACKREF_IDX, at);
+        }
         match (next_ref, next_back) {
             (Some(r), b) if b.is_none_or(|b| r < b) => {
-                out.push_str(&rest[..r]);
+                out.push_str(&html[at..r]);
                 let _ = write!(
                     out,
                     " aria-describedby=\"{FOOTNOTES_HEADING_ID}\"{FOOTNOTE_REF}"
                 );
-                rest = &rest[r + FOOTNOTE_REF.len()..];
+                at = r + FOOTNOTE_REF.len();
+                next_ref = next(FOOTNOTE_REF, at);
             }
             (_, Some(b)) => {
                 let idx_start = b + BACKREF_IDX.len();
-                let Some(idx_len) = rest[idx_start..].find('"') else {
-                    break;
-                };
-                let idx = &rest[idx_start..idx_start + idx_len];
+                let idx_end = next("\"", idx_start).unwrap_or(html.len());
+                let idx = &html[idx_start..idx_end];
                 let english = format!("\" aria-label=\"Back to reference {idx}\"");
-                let after_idx = idx_start + idx_len;
-                out.push_str(&rest[..after_idx]);
-                if rest[after_idx..].starts_with(&english) {
+                out.push_str(&html[at..idx_end]);
+                at = idx_end;
+                if html[at..].starts_with(&english) {
                     let _ = write!(out, "\" aria-label=\"{}\"", resolver.footnote_backref(idx));
-                    rest = &rest[after_idx + english.len()..];
-                } else {
-                    rest = &rest[after_idx..];
+                    at += english.len();
                 }
+                next_back = next(BACKREF_IDX, at);
             }
             _ => break,
         }
     }
-    out.push_str(rest);
+    out.push_str(&html[at..]);
     out
 }
 

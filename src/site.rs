@@ -161,7 +161,12 @@ impl Site {
         // without one of the two logo keys the publisher has none; a card logo that does
         // not resolve is reported by the cards.
         let publisher_logo = match (&config.social.publisher_logo, &config.social.card.logo) {
-            (Some(spec), _) => match resolve(spec, None, None) {
+            (Some(spec), _) => match resolve(spec, None, None).and_then(|img| match img.mime {
+                Some(_) => Ok(img),
+                None => Err(format!(
+                    "`{spec}` is not a PNG, JPEG, GIF, WebP, SVG or AVIF image"
+                )),
+            }) {
                 Ok(img) => Some(img),
                 Err(m) => {
                     errors.push(config.error_at(&["social", "publisher_logo"], m).hint(

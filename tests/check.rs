@@ -744,8 +744,10 @@ fn a_publisher_logo_must_be_a_file_under_static() {
             "not a path under static/",
         ),
         ("/images/nowhere.png", "nowhere.png"),
+        ("/notes.txt", "not a PNG, JPEG"),
     ] {
         let (_tmp, site) = copy_of(CLEAN);
+        std::fs::write(site.join("static/notes.txt"), "not an image").unwrap();
         edit_config(&site, |s| {
             s.replace(
                 "publisher_logo: /images/logo.png",
