@@ -274,6 +274,7 @@ fn image_view(config: &Config, page_path: &str, alt: String) -> ImageView {
         mime: Some("image/png"),
         alt: Some(alt),
         generated: true,
+        bytes: None,
     }
 }
 

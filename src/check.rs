@@ -32,6 +32,10 @@ pub const MIN_HEIGHT: u32 = 630;
 pub const ASPECT: f64 = 1.91;
 /// How far from [`ASPECT`] an image may be before it gets cropped noticeably.
 pub const ASPECT_TOLERANCE: f64 = 0.05;
+/// The largest image file X shows on a card (its docs: 5 MB).
+pub const X_MAX_BYTES: u64 = 5_000_000;
+/// The largest image file Facebook shows (its docs: 8 MB).
+pub const FACEBOOK_MAX_BYTES: u64 = 8_000_000;
 
 /// What a finding is about; its kebab-case name is stable, for tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -63,6 +67,14 @@ pub enum Code {
     DirectionControl,
     /// An image in the Markdown text without alt text.
     MarkdownImageAlt,
+    /// The image file is over [`X_MAX_BYTES`] or [`FACEBOOK_MAX_BYTES`].
+    ImageFileTooLarge,
+    /// `base_url` is a stand-in (`example.org`, `localhost`), not the site's address.
+    PlaceholderBaseUrl,
+    /// No `social.twitter_site`, so X cards name no account.
+    MissingTwitterSite,
+    /// The JSON-LD publisher has no logo.
+    MissingPublisherLogo,
 }
 
 impl Code {
@@ -82,6 +94,10 @@ impl Code {
             Code::CardTitleEllipsized => "card-title-ellipsized",
             Code::DirectionControl => "direction-control",
             Code::MarkdownImageAlt => "markdown-image-alt",
+            Code::ImageFileTooLarge => "image-file-too-large",
+            Code::PlaceholderBaseUrl => "placeholder-base-url",
+            Code::MissingTwitterSite => "missing-twitter-site",
+            Code::MissingPublisherLogo => "missing-publisher-logo",
         }
     }
 }
@@ -268,6 +284,7 @@ pub fn check(site: &Site) -> Report {
             &mut site_findings,
         );
     }
+    lint_site(site, &config_lines, &mut site_findings);
 
     duplicates(
         &mut pages,
@@ -484,6 +501,46 @@ fn lint_direction(text: &str, what: &str, file: &str, line: Option<usize>, out: 
     }
 }
 
+/// What a build says about a `base_url` that is a stand-in, not the site's address.
+pub fn placeholder_base_url(config: &crate::config::Config) -> Option<String> {
+    let host = config.base_url.placeholder_host()?;
+    Some(format!(
+        "base_url is {}, a placeholder, not a real address: canonical links, the feed, the sitemap and share previews all point to {host}, not to the site; set base_url to the address the site is published at",
+        config.base_url.absolute("")
+    ))
+}
+
+/// Findings about config.yaml beyond its share image: the base URL, the X handle and
+/// the publisher logo. The last two have no line of their own, so they point at `social:`.
+fn lint_site(site: &Site, lines: &ConfigLines, out: &mut Vec<Finding>) {
+    let config = &site.config;
+    let mut push = |code, message, line| {
+        out.push(Finding {
+            code,
+            message,
+            file: CONFIG_FILE.to_string(),
+            line,
+        })
+    };
+    if let Some(message) = placeholder_base_url(config) {
+        push(Code::PlaceholderBaseUrl, message, lines.get("base_url"));
+    }
+    if config.social.twitter_site.is_none() {
+        push(
+            Code::MissingTwitterSite,
+            "there is no `social.twitter_site`, so X cards name no account for the site: add its handle under `social:`, like `twitter_site: \"@name\"`".into(),
+            lines.get("social"),
+        );
+    }
+    if site.publisher_logo.is_none() {
+        push(
+            Code::MissingPublisherLogo,
+            "the publisher in the pages' structured data (JSON-LD) has no logo, which search results show beside articles: add `social.publisher_logo: /images/logo.png`, a square image under static/ of at least 112x112".into(),
+            lines.get("social"),
+        );
+    }
+}
+
 fn no_image(file: &str, line: Option<usize>) -> Finding {
     Finding {
         code: Code::NoImage,
@@ -540,6 +597,21 @@ fn lint_image(
                 img.url
             ),
         ),
+    }
+    if let Some(bytes) = img.bytes.filter(|&b| b > X_MAX_BYTES) {
+        let size = format!("{:.1} MB", bytes as f64 / 1e6);
+        let limits = if bytes > FACEBOOK_MAX_BYTES {
+            "Facebook shows no image over 8 MB and X none over 5 MB"
+        } else {
+            "X shows no image over 5 MB (Facebook takes up to 8 MB)"
+        };
+        push(
+            Code::ImageFileTooLarge,
+            format!(
+                "the image {} is {size}; {limits}, so shares there go without it: save it smaller (a 1200x630 JPEG is usually under 300 KB)",
+                img.url
+            ),
+        );
     }
     if img.alt.as_deref().is_none_or(|a| a.trim().is_empty()) {
         push(
@@ -669,7 +741,7 @@ impl Report {
             let _ = writeln!(out, ": {} [{}]", f.message, f.code.as_str());
         };
         if !self.site.is_empty() {
-            let _ = writeln!(out, "{CONFIG_FILE} (site-wide share image)");
+            let _ = writeln!(out, "{CONFIG_FILE} (site-wide)");
             for f in &self.site {
                 finding(&mut out, f);
             }

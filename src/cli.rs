@@ -385,6 +385,15 @@ pub fn build(
     let loaded = Site::load(site, options)?;
     if !quiet {
         warn(&loaded.warnings);
+        // A `--base-url` is chosen for this build; the config's may be a leftover.
+        if let Some(message) = options
+            .base_url
+            .is_none()
+            .then(|| crate::check::placeholder_base_url(&loaded.config))
+            .flatten()
+        {
+            warn(&[loaded.config.error_at(&["base_url"], message)]);
+        }
     }
     check_output_folder(site, out, force)?;
     let staging = Staging::new(out)?;

@@ -44,6 +44,8 @@ struct RawConfig {
     #[serde(default)]
     theses_section: Option<String>,
     #[serde(default)]
+    guides_section: Option<String>,
+    #[serde(default)]
     favicon: Option<String>,
 }
 
@@ -161,6 +163,9 @@ pub struct Social {
     /// The site's X handle, `@name`.
     #[serde(default)]
     pub twitter_site: Option<String>,
+    /// The publisher's logo in JSON-LD, a path under static/; else the card logo.
+    #[serde(default, deserialize_with = "file_path")]
+    pub publisher_logo: Option<String>,
     /// Facebook app id, emitted as `fb:app_id`.
     #[serde(default)]
     pub facebook_app_id: Option<String>,
@@ -331,6 +336,27 @@ impl BaseUrl {
         })
     }
 
+    /// The host when it is one that stands in for a real address: the bare
+    /// `example.org`, `.com` or `.net` (or `www.`) a starter or tutorial writes, or this
+    /// machine (`localhost`, `127.x.x.x`, `[::1]`). A named host under an example domain
+    /// (`piazza.example.org`) is a deliberate demo or test address and is not one.
+    pub fn placeholder_host(&self) -> Option<&str> {
+        let authority = self.origin.split_once("://").map_or("", |(_, a)| a);
+        let host = match authority.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => authority.split(':').next().unwrap_or(""),
+        };
+        let name = host.trim_end_matches('.').to_ascii_lowercase();
+        let bare = name.strip_prefix("www.").unwrap_or(&name);
+        let placeholder = matches!(bare, "example.org" | "example.com" | "example.net")
+            || name == "localhost"
+            || name.ends_with(".localhost")
+            || name
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        placeholder.then_some(host)
+    }
+
     /// A site path (`/guides/x/`) as the browser should request it (`/blog/guides/x/`).
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.prefix, path)
@@ -371,6 +397,8 @@ pub struct Config {
     pub tags: bool,
     /// The content folder holding thesis pages.
     pub theses_section: String,
+    /// The content folder `piazza new guide` writes into.
+    pub guides_section: String,
     /// The site's own icon; `None` keeps the theme's.
     pub favicon: Option<Favicon>,
 }
@@ -470,11 +498,12 @@ impl Config {
                 ));
             }
         }
-        let theses_section = raw.theses_section.unwrap_or_else(|| "theses".into());
-        if theses_section.is_empty() || theses_section.contains(['/', '\\']) {
+        let theses_section = section_name("theses_section", raw.theses_section, "theses")?;
+        let guides_section = section_name("guides_section", raw.guides_section, "guides")?;
+        if guides_section == theses_section {
             return Err((
-                "theses_section",
-                "`theses_section` must be the name of one folder under content/".into(),
+                "guides_section",
+                format!("`guides_section` and `theses_section` are both `{guides_section}`; guides and theses need folders of their own"),
             ));
         }
         let favicon = raw.favicon.map(|f| resolve_favicon(&f)).transpose()?;
@@ -492,6 +521,7 @@ impl Config {
             paginate_by,
             tags: !taxonomies.is_empty(),
             theses_section,
+            guides_section,
             favicon,
         })
     }
@@ -537,6 +567,22 @@ impl Config {
         };
         format!("{lang}_{region}")
     }
+}
+
+/// The folder name under content/ that `key` gives, or `default`.
+fn section_name(
+    key: &'static str,
+    value: Option<String>,
+    default: &str,
+) -> Result<String, (&'static str, String)> {
+    let name = value.unwrap_or_else(|| default.into());
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\']) {
+        return Err((
+            key,
+            format!("`{key}` must be the name of one folder under content/, like `{default}`"),
+        ));
+    }
+    Ok(name)
 }
 
 fn is_language_tag(s: &str) -> bool {
@@ -633,6 +679,32 @@ mod tests {
         assert_eq!(b.url("/guides/x/"), "/blog/guides/x/");
         assert_eq!(b.absolute("/"), "https://host.example/blog/");
         assert!(BaseUrl::parse("example.org").is_err());
+    }
+
+    #[test]
+    fn placeholder_hosts() {
+        let host = |url: &str| {
+            BaseUrl::parse(url)
+                .unwrap()
+                .placeholder_host()
+                .map(str::to_string)
+        };
+        for (url, expected) in [
+            ("https://example.org", Some("example.org")),
+            ("https://WWW.Example.COM./blog/", Some("WWW.Example.COM.")),
+            ("http://localhost:1111", Some("localhost")),
+            ("http://app.localhost", Some("app.localhost")),
+            ("http://127.0.0.1:8000/", Some("127.0.0.1")),
+            ("http://[::1]:8080/", Some("::1")),
+            ("https://piazza.example.org", None),
+            ("https://example.org.bottega.it", None),
+            ("https://myexample.com", None),
+            ("https://127.example.com", None),
+            ("https://127.0.0.example.com", None),
+            ("https://bottega.it", None),
+        ] {
+            assert_eq!(host(url).as_deref(), expected, "{url}");
+        }
     }
 
     #[test]

@@ -197,6 +197,61 @@ fn text_run<'a>(node: &'a AstNode<'a>) -> String {
 
 /// How comrak opens the footnotes at the end of a page.
 const FOOTNOTES_OPEN: &str = "<section class=\"footnotes\" data-footnotes>";
+/// The id of the heading piazza gives the footnotes.
+const FOOTNOTES_HEADING_ID: &str = "footnotes-heading";
+/// How comrak ends a reference to a footnote, `<a href="#fn-1" id="fnref-1" data-footnote-ref>`.
+const FOOTNOTE_REF: &str = " data-footnote-ref>";
+/// What comrak writes before the reference of a back-link; its English label follows.
+const BACKREF_IDX: &str = " data-footnote-backref-idx=\"";
+
+/// Puts the footnote links' labels in the site's language: comrak's back-links say
+/// "Back to reference 1", and a reference is described by the footnotes' heading (a
+/// screen reader reads "1, Note"). `html` is comrak's output, in which an author's text
+/// cannot hold these attributes (its `"` and `>` are escaped). Each pattern is searched
+/// for once past the previous match, so the pass stays linear in the page's length.
+fn label_footnotes(html: &str, resolver: &dyn Resolver) -> String {
+    let mut out = String::with_capacity(html.len() + 256);
+    let next = |pattern: &str, from: usize| html[from..].find(pattern).map(|i| from + i);
+    let mut at = 0;
+    let mut next_ref = next(FOOTNOTE_REF, 0);
+    let mut next_back = next(BACKREF_IDX, 0);
+    loop {
+        // A match inside text already copied (none in comrak's output) is looked up again.
+        if next_ref.is_some_and(|r| r < at) {
+            next_ref = next(FOOTNOTE_REF, at);
+        }
+        if next_back.is_some_and(|b| b < at) {
+            next_back = next(BACKREF_IDX, at);
+        }
+        match (next_ref, next_back) {
+            (Some(r), b) if b.is_none_or(|b| r < b) => {
+                out.push_str(&html[at..r]);
+                let _ = write!(
+                    out,
+                    " aria-describedby=\"{FOOTNOTES_HEADING_ID}\"{FOOTNOTE_REF}"
+                );
+                at = r + FOOTNOTE_REF.len();
+                next_ref = next(FOOTNOTE_REF, at);
+            }
+            (_, Some(b)) => {
+                let idx_start = b + BACKREF_IDX.len();
+                let idx_end = next("\"", idx_start).unwrap_or(html.len());
+                let idx = &html[idx_start..idx_end];
+                let english = format!("\" aria-label=\"Back to reference {idx}\"");
+                out.push_str(&html[at..idx_end]);
+                at = idx_end;
+                if html[at..].starts_with(&english) {
+                    let _ = write!(out, "\" aria-label=\"{}\"", resolver.footnote_backref(idx));
+                    at += english.len();
+                }
+                next_back = next(BACKREF_IDX, at);
+            }
+            _ => break,
+        }
+    }
+    out.push_str(&html[at..]);
+    out
+}
 
 /// The comrak options for a site; built once per build.
 pub fn options(md: MarkdownOptions) -> Options<'static> {
@@ -206,6 +261,7 @@ pub fn options(md: MarkdownOptions) -> Options<'static> {
     o.extension.autolink = true;
     o.extension.tasklist = true;
     o.extension.footnotes = true;
+    o.extension.description_lists = true;
     o.parse.smart = md.smart_punctuation;
     // `\{\{` becomes an Escaped node, so escaped braces never form a shortcode.
     o.parse.escaped_char_spans = true;
@@ -228,6 +284,9 @@ pub trait Resolver: Sync {
     fn prefix(&self) -> &str;
     /// The heading of the footnotes, in the site's language, already HTML-escaped.
     fn footnotes_heading(&self) -> String;
+    /// The label of a footnote's link back to reference `reference` (`1`, or `1-2` for
+    /// the second reference to note 1), in the site's language, already HTML-escaped.
+    fn footnote_backref(&self, reference: &str) -> String;
 }
 
 /// Parses `body`, giving up (None) once it makes more elements than a page of
@@ -353,10 +412,11 @@ pub fn render(
         html.insert_str(
             at + FOOTNOTES_OPEN.len(),
             &format!(
-                "\n<h2 id=\"footnotes-heading\" class=\"visually-hidden\">{}</h2>",
+                "\n<h2 id=\"{FOOTNOTES_HEADING_ID}\" class=\"visually-hidden\">{}</h2>",
                 resolver.footnotes_heading()
             ),
         );
+        html = label_footnotes(&html, resolver);
     }
     // comrak writes a GFM column's alignment as `align="..."`, obsolete in HTML5.
     if html.contains(" align=\"") {
@@ -644,6 +704,9 @@ mod tests {
         }
         fn footnotes_heading(&self) -> String {
             "Note &amp; fonti".into()
+        }
+        fn footnote_backref(&self, reference: &str) -> String {
+            format!("Torna al riferimento {reference}")
         }
     }
 

@@ -447,7 +447,7 @@ impl Site {
                 number: p.number,
                 breadcrumbs: &crumbs_abs,
             },
-            self.default_image.as_ref(),
+            self.publisher_logo.as_ref(),
         );
         let share_links = if p.kind == PageKind::Page {
             Vec::new()
@@ -660,7 +660,7 @@ impl Site {
                 number: None,
                 breadcrumbs: &trail,
             },
-            self.default_image.as_ref(),
+            self.publisher_logo.as_ref(),
         );
         let section = SectionView {
             title: &title,
@@ -797,7 +797,7 @@ impl Site {
                 number: None,
                 breadcrumbs: trail,
             },
-            self.default_image.as_ref(),
+            self.publisher_logo.as_ref(),
         )
     }
 
@@ -952,6 +952,14 @@ impl Resolver for Site {
 
     fn footnotes_heading(&self) -> String {
         xml_escape(&self.strings.get("footnotes", &[]).unwrap_or_default())
+    }
+
+    fn footnote_backref(&self, reference: &str) -> String {
+        let label = self
+            .strings
+            .get("footnote_backref", &[("n", reference.to_string())])
+            .unwrap_or_else(|| format!("Back to reference {reference}"));
+        xml_escape(&label)
     }
 }
 

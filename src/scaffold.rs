@@ -10,7 +10,7 @@ use crate::error::{Error, Errors};
 /// What `piazza new` creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NewKind {
-    /// A guide in content/guides/.
+    /// A guide in the guides folder (`guides_section`).
     Guide,
     /// A thesis with the next free number.
     Thesis,
@@ -37,7 +37,7 @@ pub fn new_content(site: &Path, kind: NewKind, title: &str) -> Result<PathBuf, E
     let it = config.lang_primary() == "it";
     let (rel, front) = match kind {
         NewKind::Guide => (
-            format!("guides/{slug}.md"),
+            format!("{}/{slug}.md", config.guides_section),
             format!(
                 "title: {}\n# description: \"{}\"\ndate: {today}\ntags: []\n",
                 quoted(title),
@@ -125,7 +125,7 @@ pub fn init(dir: &Path, language: &str) -> Result<(), Errors> {
 const STARTER_EN: &[(&str, &str)] = &[
     (
         "config.yaml",
-        "title: \"My Guides\"\nbase_url: \"https://example.org\"\nlanguage: en\ndescription: \"Practical guides on marketing for small businesses.\"\nauthor: { name: \"Your Name\" }\nshare: [facebook, x, linkedin, whatsapp, email]\npaginate_by: 10\n",
+        "title: \"My Guides\"\nbase_url: \"https://example.org\" # the address the site is published at: change it\nlanguage: en\ndescription: \"Practical guides on marketing for small businesses.\"\nauthor: { name: \"Your Name\" }\nshare: [facebook, x, linkedin, whatsapp, email]\npaginate_by: 10\n",
     ),
     (
         "content/_index.md",
@@ -156,7 +156,7 @@ const STARTER_EN: &[(&str, &str)] = &[
 const STARTER_IT: &[(&str, &str)] = &[
     (
         "config.yaml",
-        "title: \"Le mie guide\"\nbase_url: \"https://example.org\"\nlanguage: it\ndescription: \"Guide pratiche di marketing per piccole imprese.\"\nauthor: { name: \"Il tuo nome\" }\nshare: [facebook, x, linkedin, whatsapp, email]\npaginate_by: 10\ntheses_section: tesi\n",
+        "title: \"Le mie guide\"\nbase_url: \"https://example.org\" # l’indirizzo a cui il sito è pubblicato: cambialo\nlanguage: it\ndescription: \"Guide pratiche di marketing per piccole imprese.\"\nauthor: { name: \"Il tuo nome\" }\nshare: [facebook, x, linkedin, whatsapp, email]\npaginate_by: 10\nguides_section: guide\ntheses_section: tesi\n",
     ),
     (
         "content/_index.md",
@@ -167,11 +167,11 @@ const STARTER_IT: &[(&str, &str)] = &[
         "---\ntitle: \"Chi siamo\"\ndescription: \"Chi scrive queste guide e perché.\"\n---\n\nScrivi qui chi sei e in che cosa aiuti i tuoi clienti.\n",
     ),
     (
-        "content/guides/_index.md",
+        "content/guide/_index.md",
         "---\ntitle: \"Guide\"\ndescription: \"Tutte le guide, dalla più recente.\"\nsort: date\n---\n",
     ),
     (
-        "content/guides/prima-guida.md",
+        "content/guide/prima-guida.md",
         "---\ntitle: \"La tua prima guida\"\ndescription: \"Una breve guida d’esempio che cita una tesi e rimanda a un’altra pagina.\"\ndate: {today}\ntags: [primi passi]\n---\n\nLe guide sono file Markdown con un’intestazione. Si cita una tesi con il suo numero:\n\n{{ thesis(1) }}\n\nE si rimanda ad altre pagine con il loro file: [chi siamo](@/chi-siamo.md).\n\n## E adesso?\n\nCon `piazza new guide \"Un titolo\"` si aggiunge una guida.\n",
     ),
     (

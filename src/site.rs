@@ -70,6 +70,8 @@ pub struct Site {
     pub section_images: Vec<Option<ImageView>>,
     /// The fallback share image from `social.image`.
     pub default_image: Option<ImageView>,
+    /// The publisher's logo in JSON-LD: `social.publisher_logo`, else `social.card.logo`.
+    pub publisher_logo: Option<ImageView>,
     /// comrak options.
     pub markdown: comrak::Options<'static>,
     /// Thesis number -> (block quote HTML, inline link HTML).
@@ -131,7 +133,7 @@ impl Site {
 
         let by_out: HashMap<&str, &StaticFile> =
             files.iter().map(|f| (f.out.as_str(), f)).collect();
-        let mut info_cache: HashMap<String, Option<image::ImageInfo>> = HashMap::new();
+        let mut info_cache = HashMap::new();
         let mut resolve = |spec: &str,
                            bundle_path: Option<&str>,
                            alt: Option<&String>|
@@ -156,6 +158,27 @@ impl Site {
                 }
             },
             None => None,
+        };
+        // The share image is not a logo (Google asks for the organisation's own), so
+        // without one of the two logo keys the publisher has none; a card logo that does
+        // not resolve is reported by the cards.
+        let publisher_logo = match (&config.social.publisher_logo, &config.social.card.logo) {
+            (Some(spec), _) => match resolve(spec, None, None).and_then(|img| match img.mime {
+                Some(_) => Ok(img),
+                None => Err(format!(
+                    "`{spec}` is not a PNG, JPEG, GIF, WebP, SVG or AVIF image"
+                )),
+            }) {
+                Ok(img) => Some(img),
+                Err(m) => {
+                    errors.push(config.error_at(&["social", "publisher_logo"], m).hint(
+                        "social.publisher_logo is a path under static/, e.g. /images/logo.png",
+                    ));
+                    None
+                }
+            },
+            (None, Some(spec)) => resolve(spec, None, None).ok(),
+            (None, None) => None,
         };
         if let Some(target) = config
             .author
@@ -253,6 +276,7 @@ impl Site {
             tag_links,
             section_images,
             default_image,
+            publisher_logo,
             thesis_html: HashMap::new(),
             warnings,
             site_view,
@@ -455,7 +479,7 @@ fn use_site_favicon(
 fn resolve_image(
     base: &BaseUrl,
     by_out: &HashMap<&str, &StaticFile>,
-    cache: &mut HashMap<String, Option<image::ImageInfo>>,
+    cache: &mut HashMap<String, (Option<image::ImageInfo>, Option<u64>)>,
     spec: &str,
     bundle_path: Option<&str>,
     alt: Option<&String>,
@@ -470,6 +494,7 @@ fn resolve_image(
             mime: image::mime_from_name(spec),
             alt: alt.cloned(),
             generated: false,
+            bytes: None,
         });
     }
     let rel = if let Some(site_rel) = spec.strip_prefix('/') {
@@ -486,11 +511,14 @@ fn resolve_image(
             "the image `{spec}` does not exist (looked for /{rel} in static/ and page bundles)"
         ));
     };
-    let info = *cache
+    let (info, bytes) = *cache
         .entry(rel.clone())
         .or_insert_with(|| match &file.source {
-            Source::File(p) => image::read_info(p).ok().flatten(),
-            Source::Bytes(b) => image::info_from_bytes(b),
+            Source::File(p) => (
+                image::read_info(p).ok().flatten(),
+                std::fs::metadata(p).ok().map(|m| m.len()),
+            ),
+            Source::Bytes(b) => (image::info_from_bytes(b), Some(b.len() as u64)),
         });
     let path = format!("/{rel}");
     Ok(ImageView {
@@ -501,6 +529,7 @@ fn resolve_image(
         mime: info.map(|i| i.mime).or_else(|| image::mime_from_name(&rel)),
         alt: alt.cloned(),
         generated: false,
+        bytes,
     })
 }
 

@@ -43,6 +43,9 @@ pub struct ImageView {
     /// The share card piazza drew for the page (not an image of the author's): themes
     /// use it for og:image but need not show it on the page, where it repeats the title.
     pub generated: bool,
+    /// The file's size in bytes, when it is a file of the site (for `piazza check`).
+    #[serde(skip)]
+    pub bytes: Option<u64>,
 }
 
 /// One `<meta>` tag: `property` (Open Graph) or `name` (X, description).
@@ -237,6 +240,10 @@ pub fn json_ld(config: &Config, meta: &PageMeta<'_>, logo: Option<&ImageView>) -
         let mut org = json!({ "@type": "Organization", "name": config.title, "url": home });
         if let Some(l) = logo {
             org["logo"] = json!({ "@type": "ImageObject", "url": l.url });
+            if let (Some(w), Some(h)) = (l.width, l.height) {
+                org["logo"]["width"] = json!(w);
+                org["logo"]["height"] = json!(h);
+            }
         }
         org
     };

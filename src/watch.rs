@@ -619,7 +619,10 @@ impl Scope {
         hash(&mut h, &site.strings.fingerprint());
         hash(
             &mut h,
-            &format!("{:?}{:?}", site.theme.meta, site.default_image),
+            &format!(
+                "{:?}{:?}{:?}",
+                site.theme.meta, site.default_image, site.publisher_logo
+            ),
         );
         hash(&mut h, &format!("{:?}", site.site_view));
         Scope {

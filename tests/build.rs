@@ -939,6 +939,90 @@ fn escaped_shortcode_braces_render_as_text() {
 }
 
 // ---------------------------------------------------------------------------------
+// Definition lists and footnotes in the site language
+// ---------------------------------------------------------------------------------
+
+/// The basic Italian fixture with one more guide whose body is `body`.
+fn italian_guide_with_body(body: &str) -> TestSite {
+    let site = basic();
+    site.write(
+        "content/guides/glossario.md",
+        &format!("---\ntitle: \"Glossario\"\ndate: 2015-01-01\n---\n\n{body}"),
+    );
+    site
+}
+
+#[test]
+fn definition_lists_render_as_dl() {
+    let site = italian_guide_with_body(
+        "ROI\n: Ritorno sull'investimento.\n\nCTR\n: Percentuale di clic.\n",
+    );
+    site.build_ok(&[]);
+    let page = site.html("guides/glossario/index.html");
+    assert_eq!(page.texts("main dl > dt"), ["ROI", "CTR"]);
+    assert_eq!(
+        page.texts("main dl > dd"),
+        ["Ritorno sull\u{2019}investimento.", "Percentuale di clic."]
+    );
+    assert!(site.output("style.css").contains(".prose dt"));
+}
+
+const TWO_NOTES: &str =
+    "Uno[^a], due[^b] e ancora uno[^a].\n\n[^a]: Prima fonte.\n[^b]: Seconda fonte.\n";
+
+#[test]
+fn footnote_links_are_labelled_in_the_site_language() {
+    let site = italian_guide_with_body(TWO_NOTES);
+    site.build_ok(&[]);
+    let page = site.html("guides/glossario/index.html");
+    assert_eq!(
+        page.attrs("main a[data-footnote-backref]", "aria-label"),
+        [
+            "Torna al riferimento 1",
+            "Torna al riferimento 1-2",
+            "Torna al riferimento 2"
+        ]
+    );
+    // Each reference is described by the footnotes' heading ("Note"), as GitHub does.
+    assert_eq!(
+        page.attrs("main a[data-footnote-ref]", "aria-describedby"),
+        ["footnotes-heading"; 3]
+    );
+    assert_eq!(page.text("main #footnotes-heading"), "Note");
+
+    let en = TestSite::fixture("english");
+    en.write(
+        "content/guides/notes.md",
+        &format!("---\ntitle: \"Notes\"\ndate: 2015-01-01\n---\n\n{TWO_NOTES}"),
+    );
+    en.build_ok(&[]);
+    assert_eq!(
+        en.html("guides/notes/index.html")
+            .attrs("main a[data-footnote-backref]", "aria-label"),
+        [
+            "Back to reference 1",
+            "Back to reference 1-2",
+            "Back to reference 2"
+        ]
+    );
+}
+
+#[test]
+fn a_site_footnote_label_is_escaped() {
+    let site = italian_guide_with_body(TWO_NOTES);
+    site.write("i18n/it.yaml", "footnote_backref: \"Su \\\"{n}\\\" <&>\"\n");
+    site.build_ok(&[]);
+    let page = site.html("guides/glossario/index.html");
+    assert_eq!(
+        page.attrs("main a[data-footnote-backref]", "aria-label")[0],
+        "Su \"1\" <&>"
+    );
+    assert!(!site
+        .output("guides/glossario/index.html")
+        .contains("Su \"1\" <&>"));
+}
+
+// ---------------------------------------------------------------------------------
 // 7. init and new
 // ---------------------------------------------------------------------------------
 
@@ -997,7 +1081,7 @@ fn init_italian_then_new_guide_and_theses() {
     )
     .success();
     let after_day = today_utc();
-    let rel = "content/guides/perche-il-roi.md";
+    let rel = "content/guide/perche-il-roi.md";
     let text = t.read(rel);
     let date = text
         .lines()
@@ -1010,7 +1094,7 @@ fn init_italian_then_new_guide_and_theses() {
         "date {date}, today {before_day}"
     );
     t.build_ok(&[]);
-    let guide = t.html("guides/perche-il-roi/index.html");
+    let guide = t.html("guide/perche-il-roi/index.html");
     assert_eq!(guide.text("h1"), "Perché il ROI?");
 
     // `new` never overwrites.

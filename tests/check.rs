@@ -316,7 +316,8 @@ fn site_image_findings_point_at_config_once() {
          description: \"Un sito di prova.\"\n\
          social:\n  \
            twitter_site: \"@clean\"\n  \
-           image: /images/small.png\n",
+           image: /images/small.png\n  \
+           publisher_logo: /images/logo.png\n",
     )
     .unwrap();
     let (run, json) = check_json(site.to_str().unwrap(), &[]);
@@ -506,4 +507,259 @@ fn direction_controls_and_images_without_alt_are_findings() {
     );
     let strict = check(site.to_str().unwrap(), &["--strict"]);
     assert_eq!(strict.code, 1, "{}", strict.stdout);
+}
+
+// ---------------------------------------------------------------------------------
+// Site-wide findings: image files over the platforms' limits, a placeholder
+// base_url, no X handle, no publisher logo.
+
+/// Findings about config.yaml as (code, line).
+fn site_findings(json: &Value) -> Vec<(String, Option<u64>)> {
+    json["site"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["code"].as_str().unwrap().to_string(), f["line"].as_u64()))
+        .collect()
+}
+
+fn site_finding<'a>(json: &'a Value, code: &str) -> &'a Value {
+    json["site"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {:#}", json["site"]))
+}
+
+/// Rewrites config.yaml of `site` with `f`, which must change it.
+fn edit_config(site: &Path, f: impl FnOnce(&str) -> String) {
+    let path = site.join("config.yaml");
+    let before = std::fs::read_to_string(&path).unwrap();
+    let after = f(&before);
+    assert_ne!(before, after, "the edit changed nothing");
+    std::fs::write(&path, after).unwrap();
+}
+
+/// A 1200x630 PNG padded after its end to `bytes` bytes: a share image too heavy to send.
+fn heavy_png(bytes: usize) -> Vec<u8> {
+    let mut png = std::fs::read(Path::new(CLEAN).join("static/images/card.png")).unwrap();
+    png.resize(bytes, 0);
+    png
+}
+
+#[test]
+fn an_image_file_over_the_platforms_limits_is_a_finding() {
+    let (_tmp, site) = copy_of(CLEAN);
+    for (name, bytes) in [
+        ("heavy", 6_000_000),
+        ("huge", 9_000_000),
+        ("light", 4_900_000),
+    ] {
+        std::fs::write(
+            site.join(format!("static/images/{name}.png")),
+            heavy_png(bytes),
+        )
+        .unwrap();
+        std::fs::write(
+            site.join(format!("content/guides/{name}.md")),
+            format!("---\ntitle: \"Guida {name}\"\ndescription: \"Una guida con un'immagine {name}.\"\nimage: /images/{name}.png\nimage_alt: \"Una scheda\"\ndate: 2025-01-01\n---\nTesto.\n"),
+        )
+        .unwrap();
+    }
+    let (run, json) = check_json(site.to_str().unwrap(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let heavy = finding(&json, "content/guides/heavy.md", "image-file-too-large");
+    assert_eq!(heavy["line"], 4);
+    let message = heavy["message"].as_str().unwrap();
+    assert!(
+        message.contains("6.0 MB") && message.contains("X shows no image over 5 MB"),
+        "{message}"
+    );
+    let message = finding(&json, "content/guides/huge.md", "image-file-too-large")["message"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.contains("9.0 MB") && message.contains("Facebook shows no image over 8 MB"),
+        "{message}"
+    );
+    assert!(page(&json, "content/guides/light.md")["findings"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    // The site-wide image is checked once, at its line in config.yaml.
+    edit_config(&site, |s| {
+        s.replace("image: /images/card.png", "image: /images/heavy.png")
+    });
+    let (_, json) = check_json(site.to_str().unwrap(), &[]);
+    assert_eq!(
+        site_findings(&json),
+        [("image-file-too-large".to_string(), Some(6))]
+    );
+
+    let run = check(site.to_str().unwrap(), &[]);
+    assert!(run.stdout.lines().any(|l| l
+        .trim_start()
+        .starts_with("warning: content/guides/heavy.md:4: the image")
+        && l.ends_with("[image-file-too-large]")));
+    assert!(run.stdout.lines().any(|l| l
+        .trim_start()
+        .starts_with("warning: config.yaml:6: the image")
+        && l.ends_with("[image-file-too-large]")));
+    assert_eq!(check(site.to_str().unwrap(), &["--strict"]).code, 1);
+}
+
+#[test]
+fn a_placeholder_base_url_is_a_finding_and_a_build_warning() {
+    for url in [
+        "https://example.org",
+        "https://www.example.com/blog/",
+        "https://EXAMPLE.net",
+        "http://localhost:1111",
+        "http://127.0.0.1:8000/",
+    ] {
+        let (tmp, site) = copy_of(CLEAN);
+        edit_config(&site, |s| {
+            s.replace("\"https://clean.example.org\"", &format!("\"{url}\""))
+        });
+        let (run, json) = check_json(site.to_str().unwrap(), &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            site_findings(&json),
+            [("placeholder-base-url".to_string(), Some(2))],
+            "{url}"
+        );
+        let message = site_finding(&json, "placeholder-base-url")["message"]
+            .as_str()
+            .unwrap();
+        assert!(message.contains(url.trim_end_matches('/')), "{message}");
+        let run = check(site.to_str().unwrap(), &["--strict"]);
+        assert_eq!(run.code, 1);
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with("error: config.yaml:2: ")
+                    && l.ends_with("[placeholder-base-url]")),
+            "{}",
+            run.stdout
+        );
+
+        // `piazza build` says so too, and still builds.
+        let out = tmp.path().join("out");
+        let build = piazza(&[
+            "build",
+            "--site",
+            site.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(build.code, 0, "{}", build.stderr);
+        assert!(
+            build
+                .stderr
+                .lines()
+                .any(|l| l.starts_with("warning: config.yaml:2") && l.contains("placeholder")),
+            "{url}: {}",
+            build.stderr
+        );
+        // A deploy preview's --base-url is chosen for that build, not left over.
+        let build = piazza(&[
+            "build",
+            "--site",
+            site.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--base-url",
+            "https://anteprima.bottega.it/",
+        ]);
+        assert_eq!(build.code, 0, "{}", build.stderr);
+        assert!(!build.stderr.contains("warning:"), "{}", build.stderr);
+    }
+}
+
+#[test]
+fn a_site_without_an_x_handle_is_a_finding() {
+    let (_tmp, site) = copy_of(CLEAN);
+    edit_config(&site, |s| s.replace("  twitter_site: \"@cleancard\"\n", ""));
+    let (run, json) = check_json(site.to_str().unwrap(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        site_findings(&json),
+        [("missing-twitter-site".to_string(), Some(5))]
+    );
+    assert!(site_finding(&json, "missing-twitter-site")["message"]
+        .as_str()
+        .unwrap()
+        .contains("twitter_site"));
+    let run = check(site.to_str().unwrap(), &["--strict"]);
+    assert_eq!(run.code, 1);
+    assert!(run
+        .stdout
+        .lines()
+        .any(|l| l.trim_start().starts_with("error: config.yaml:5: ")
+            && l.ends_with("[missing-twitter-site]")));
+}
+
+#[test]
+fn a_site_without_a_publisher_logo_is_a_finding() {
+    let (_tmp, site) = copy_of(CLEAN);
+    edit_config(&site, |s| {
+        s.replace("  publisher_logo: /images/logo.png\n", "")
+    });
+    let (run, json) = check_json(site.to_str().unwrap(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        site_findings(&json),
+        [("missing-publisher-logo".to_string(), Some(5))]
+    );
+    assert!(site_finding(&json, "missing-publisher-logo")["message"]
+        .as_str()
+        .unwrap()
+        .contains("social.publisher_logo"));
+    let run = check(site.to_str().unwrap(), &["--strict"]);
+    assert_eq!(run.code, 1);
+    assert!(run
+        .stdout
+        .lines()
+        .any(|l| l.trim_start().starts_with("error: config.yaml:5: ")
+            && l.ends_with("[missing-publisher-logo]")));
+
+    // The share cards' logo is the site's logo too.
+    edit_config(&site, |s| {
+        s.replace(
+            "  twitter_site:",
+            "  card: { logo: /images/logo.png }\n  twitter_site:",
+        )
+    });
+    let run = check(site.to_str().unwrap(), &["--strict"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}
+
+#[test]
+fn a_publisher_logo_must_be_a_file_under_static() {
+    for (value, says) in [
+        (
+            "https://cdn.example.org/logo.png",
+            "not a path under static/",
+        ),
+        ("/images/nowhere.png", "nowhere.png"),
+        ("/notes.txt", "not a PNG, JPEG"),
+    ] {
+        let (_tmp, site) = copy_of(CLEAN);
+        std::fs::write(site.join("static/notes.txt"), "not an image").unwrap();
+        edit_config(&site, |s| {
+            s.replace(
+                "publisher_logo: /images/logo.png",
+                &format!("publisher_logo: {value}"),
+            )
+        });
+        let run = check(site.to_str().unwrap(), &[]);
+        assert_eq!(run.code, 1, "{value}: {}", run.stdout);
+        assert!(
+            run.stderr.contains("config.yaml:9:") && run.stderr.contains(says),
+            "{value}: {}",
+            run.stderr
+        );
+    }
 }

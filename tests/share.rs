@@ -651,6 +651,48 @@ fn json_ld_describes_guides_home_and_lists() {
 }
 
 #[test]
+fn json_ld_publisher_logo_is_the_site_logo() {
+    let built = build_ok("share-basic", |site| {
+        write_images(site, None);
+        std::fs::write(site.join("static/images/logo.png"), png(112, 112)).unwrap();
+        let config = std::fs::read_to_string(site.join("config.yaml")).unwrap();
+        let config = config.replace(
+            "  twitter_site:",
+            "  publisher_logo: /images/logo.png\n  twitter_site:",
+        );
+        std::fs::write(site.join("config.yaml"), config).unwrap();
+    });
+    for rel in ["guides/png-cover/index.html", "index.html"] {
+        let graph = json_ld(&page(&built, rel));
+        let publisher = graph
+            .iter()
+            .flat_map(|n| {
+                [
+                    n.get("publisher"),
+                    (n["@type"] == "Organization").then_some(n),
+                ]
+            })
+            .flatten()
+            .next()
+            .unwrap_or_else(|| panic!("{rel}: no publisher in {graph:#?}"));
+        assert_eq!(
+            publisher["logo"],
+            serde_json::json!({
+                "@type": "ImageObject",
+                "url": format!("{BASE}/images/logo.png"),
+                "width": 112,
+                "height": 112
+            }),
+            "{rel}"
+        );
+    }
+    // Without a logo, the publisher has none: the share image is no logo.
+    let graph = json_ld(&page(&basic(), "guides/png-cover/index.html"));
+    let post = node(&graph, "BlogPosting");
+    assert!(post["publisher"].get("logo").is_none(), "{post:#}");
+}
+
+#[test]
 fn share_links_follow_config_order_and_decode_to_url_and_title() {
     let built = basic();
     let order = ["linkedin", "email", "facebook", "x", "whatsapp", "telegram"];
