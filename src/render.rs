@@ -989,8 +989,8 @@ impl Resolver for Site {
 }
 
 /// The size of an image a shortcode shows, so the page does not jump as it loads.
-#[derive(Serialize)]
-struct ImageSize {
+#[derive(Debug, Hash, Serialize)]
+pub struct ImageSize {
     width: u32,
     height: u32,
 }
@@ -1012,6 +1012,18 @@ impl Site {
         } else {
             url.to_string()
         })
+    }
+
+    /// The sizes of the images a call shows (its `src`): what its HTML reads besides
+    /// its arguments, template and links, for watch mode's fingerprints.
+    pub fn call_images(&self, call: &Call) -> Vec<Option<ImageSize>> {
+        call.args
+            .iter()
+            .filter_map(|(key, value)| match (key.as_deref(), value) {
+                (Some("src"), Literal::Text(src)) => Some(self.image_size(src)),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The size of the published image at site path `src` (`/images/a.png`).

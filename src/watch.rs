@@ -681,6 +681,7 @@ fn fingerprint(
             template(&mut h, THESIS_SHORTCODE);
             for call in &p.shortcodes {
                 template(&mut h, &format!("shortcodes/{}.html", call.name));
+                hash(&mut h, &site.call_images(call));
             }
             hash(&mut h, &(p.hash, cards[i], &p.source));
             links(&mut h, &p.links);
@@ -712,6 +713,7 @@ fn fingerprint(
             template(&mut h, THESIS_SHORTCODE);
             for call in &s.shortcodes {
                 template(&mut h, &format!("shortcodes/{}.html", call.name));
+                hash(&mut h, &site.call_images(call));
             }
             hash(
                 &mut h,

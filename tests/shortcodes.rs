@@ -284,3 +284,26 @@ fn check_finds_shortcode_mistakes_without_building() {
     );
     assert!(!site.out().exists());
 }
+
+#[test]
+fn replacing_a_figure_image_in_watch_mode_updates_its_size() {
+    let site = site_with("{{ figure(src=\"/images/shop.png\", alt=\"Shop\") }}");
+    site.write_bytes("static/images/shop.png", common::PNG_3X2);
+    let out = site.tmp().join("live");
+    let mut rebuilder = piazza::watch::Rebuilder::new(
+        site.root(),
+        &out,
+        piazza::site::SiteOptions::default(),
+        false,
+    )
+    .unwrap();
+    rebuilder.rebuild().unwrap();
+    let page = out.join("guides/first-steps/index.html");
+    assert_eq!(common::Doc::open(&page).attr("figure img", "width"), "3");
+    let image = site.path("static/images/shop.png");
+    std::fs::write(&image, common::PNG_2X2).unwrap();
+    rebuilder
+        .rebuild_after(std::slice::from_ref(&image))
+        .unwrap();
+    assert_eq!(common::Doc::open(&page).attr("figure img", "width"), "2");
+}
