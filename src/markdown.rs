@@ -475,7 +475,10 @@ impl<'c> Placed<'c> {
             return;
         }
         match self.html(k, false) {
-            Ok(html) => {
+            Ok(mut html) => {
+                if !html.ends_with('\n') {
+                    html.push('\n');
+                }
                 node.insert_before(arena.alloc(AstNode::from(NodeValue::Raw(html))));
                 node.detach();
             }

@@ -237,9 +237,9 @@ fn a_bad_youtube_id_is_an_error_at_the_call() {
         "dQw4w9WgXc\\\"",
         "https://youtu.be/dQw4w9WgXcQ",
     ] {
-        let site = site_with(&format!("See {{{{ youtube(id=\"{id}\") }}}}"));
+        let site = site_with(&format!("{{{{ youtube(id=\"{id}\") }}}}"));
         let err = fails(&site);
-        assert_located(&err, GUIDE, 5, Some(5));
+        assert_located(&err, GUIDE, 5, Some(1));
         assert!(err.contains("11"), "{err}");
     }
 }
@@ -306,4 +306,18 @@ fn replacing_a_figure_image_in_watch_mode_updates_its_size() {
         .rebuild_after(std::slice::from_ref(&image))
         .unwrap();
     assert_eq!(common::Doc::open(&page).attr("figure img", "width"), "2");
+}
+
+#[test]
+fn theme_blocks_inside_a_sentence_are_errors_at_the_call() {
+    for call in [
+        "{{ youtube(id=\"dQw4w9WgXcQ\") }}",
+        "{{ cta(url=\"/\", label=\"Go\") }}",
+        "{{ figure(src=\"/a.png\", alt=\"A\") }}",
+    ] {
+        let site = site_with(&format!("Look: {call} here."));
+        let err = fails(&site);
+        assert_located(&err, GUIDE, 5, Some(7));
+        assert!(err.contains("line of its own"), "{err}");
+    }
 }
