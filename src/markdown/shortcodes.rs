@@ -390,6 +390,13 @@ fn parse_tag(s: &str, block: bool) -> Result<Tag, (String, String)> {
                     format!("write the number of the thesis in the parentheses, e.g. {{{{ {name}(3) }}}}"),
                 ));
             }
+            Err(word) if word.is_empty() && !c.rest().trim().is_empty() => {
+                let tag = s.find(close).map_or(s.len(), |n| n + close.len());
+                return Err((
+                    format!("a value is missing in `{}`", written(tag)),
+                    "write a value after each `=`: text in quotes, a number, true or false".into(),
+                ));
+            }
             Err(word) if word.is_empty() => {
                 return Err((
                     format!("`{}` is not closed", written(c.at)),
@@ -690,6 +697,14 @@ mod tests {
             ]
         );
         assert_eq!(one("{{ thesis(4) }}").unwrap().thesis(), Some(4));
+        assert!(one("{{ a(x=) }}")
+            .unwrap_err()
+            .message
+            .contains("a value is missing"));
+        assert!(one("{{ a(x=\"y\"")
+            .unwrap_err()
+            .message
+            .contains("missing a `)`"));
     }
 
     #[test]
