@@ -1,10 +1,17 @@
-//! Markdown: comrak plus piazza's two additions, thesis shortcodes and `@/` links.
+//! Markdown: comrak plus piazza's two additions, shortcodes and `@/` links.
 //!
 //! All comrak use lives here (its API changes often). A page's body is seen twice: a
 //! cheap text [`scan`] when loading finds the theses and files it refers to, with their
 //! lines, so the whole site's references are checked before anything renders; [`render`]
 //! then walks comrak's tree to replace shortcodes and resolve links.
+//!
+//! Shortcode calls are found in the source ([`shortcodes`]) and swapped for placeholders
+//! before comrak parses the text, so their arguments are never Markdown; each call's
+//! HTML then takes its placeholder's place as a raw node, so its output is not either.
 
+pub mod shortcodes;
+
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::sync::Mutex;
@@ -16,6 +23,7 @@ use comrak::{Arena, Options};
 use crate::config::MarkdownOptions;
 use crate::content::{slugify, SourceRef};
 use crate::links;
+use shortcodes::{Call, CallError};
 
 use crate::limits::ByteSize;
 
@@ -39,57 +47,65 @@ pub struct Scan {
     pub theses: Vec<(u32, SourceRef)>,
     /// `@/` link targets, without the `@/`.
     pub links: Vec<(String, SourceRef)>,
-    /// Malformed or unknown shortcodes.
+    /// Calls of the site's or theme's shortcodes, located in the file, to be checked
+    /// against their templates once those are loaded.
+    pub shortcodes: Vec<Call>,
+    /// Malformed shortcodes.
     pub errors: Vec<MarkdownError>,
     /// Word count.
     pub words: usize,
 }
 
-/// A shortcode call as written: `{{ thesis(3) }}`.
-#[derive(Debug, PartialEq, Eq)]
-enum Shortcode {
-    Thesis(u32),
+/// The shortcode calls in `body` that comrak's tree `root` (parsed from `body`) does
+/// not hold as code or raw HTML.
+fn calls_in<'a>(body: &str, root: &'a AstNode<'a>) -> (Vec<Call>, Vec<CallError>) {
+    let code: Vec<Sourcepos> = root
+        .descendants()
+        .filter(|n| {
+            matches!(
+                n.data().value,
+                NodeValue::Code(_)
+                    | NodeValue::CodeBlock(_)
+                    | NodeValue::HtmlBlock(_)
+                    | NodeValue::HtmlInline(_)
+            )
+        })
+        .map(|n| n.data().sourcepos)
+        .collect();
+    // In document order, and code never holds code: the last span starting at or
+    // before a position is the only one that may hold it.
+    shortcodes::find(body, &|line, column| {
+        let at = (line, column);
+        let after = code.partition_point(|p| (p.start.line, p.start.column) <= at);
+        after > 0 && at <= (code[after - 1].end.line, code[after - 1].end.column)
+    })
 }
 
-/// Parses a shortcode at the start of `s` (which begins with `{{`). Returns `None` when
-/// the braces are ordinary text, or the call and its length in bytes.
-fn parse_shortcode(s: &str) -> Option<Result<(Shortcode, usize), (String, String)>> {
-    let inner_start = 2;
-    let close = s.find("}}")?;
-    let inner = s[inner_start..close].trim();
-    let open = inner.find('(')?;
-    let name = inner[..open].trim();
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return None;
+/// Whether `body` may hold a shortcode call.
+fn has_calls(body: &str) -> bool {
+    body.contains("{{") || body.contains("{%")
+}
+
+fn call_error(e: CallError, offset: usize) -> MarkdownError {
+    MarkdownError {
+        line: e.line + offset,
+        column: e.column,
+        message: e.message,
+        hint: e.hint,
     }
-    let args = inner[open + 1..].strip_suffix(')')?.trim();
-    let len = close + 2;
-    Some(match name {
-        "thesis" | "tesi" => match args.parse::<u32>() {
-            Ok(n) if n > 0 => Ok((Shortcode::Thesis(n), len)),
-            _ => Err((
-                format!("`{{{{ {name}({args}) }}}}` needs a thesis number"),
-                "write it as {{ thesis(3) }}".to_string(),
-            )),
-        },
-        other => Err((
-            format!("unknown shortcode `{other}`"),
-            "piazza knows {{ thesis(N) }}; to show the braces as text, write them as \\{\\{ or in `code`"
-                .to_string(),
-        )),
-    })
 }
 
 /// Finds shortcodes, `@/` links and the word count in `body`, which starts at file line
 /// `body_line`. It reads comrak's tree, as [`render`] does, so code blocks, code spans and
 /// escaped braces (`\{\{`) are skipped exactly as the renderer skips them; bodies with
-/// neither `{{` nor `@/` are not parsed at all.
+/// neither `{{`, `{%` nor `@/` are not parsed at all. A link argument of a shortcode
+/// (`url="@/about.md"`) is a link like the text's.
 pub fn scan(body: &str, body_line: usize, max_page_size: ByteSize) -> Scan {
     let mut out = Scan {
         words: body.split_whitespace().count(),
         ..Scan::default()
     };
-    if !body.contains("{{") && !body.contains("@/") {
+    if !has_calls(body) && !body.contains("@/") {
         return out;
     }
     let arena = Arena::new();
@@ -117,36 +133,29 @@ pub fn scan(body: &str, body_line: usize, max_page_size: ByteSize) -> Scan {
                     ));
                 }
             }
-            NodeValue::Text(_) if !starts_text_run(node) => {}
-            NodeValue::Text(_) => {
-                let text = text_run(node);
-                let start = data.sourcepos.start;
-                let mut i = 0;
-                while let Some(found) = text[i..].find("{{") {
-                    let at = i + found;
-                    let pos = SourceRef {
-                        line: start.line + offset,
-                        column: start.column + text[..at].chars().count(),
-                    };
-                    match parse_shortcode(&text[at..]) {
-                        Some(Ok((Shortcode::Thesis(n), len))) => {
-                            out.theses.push((n, pos));
-                            i = at + len;
-                            continue;
-                        }
-                        Some(Err((message, hint))) => out.errors.push(MarkdownError {
-                            line: pos.line,
-                            column: pos.column,
-                            message,
-                            hint,
-                        }),
-                        None => {}
-                    }
-                    i = at + 2;
-                }
-            }
             _ => {}
         }
+    }
+    let (calls, errors) = calls_in(body, root);
+    out.errors = errors.into_iter().map(|e| call_error(e, offset)).collect();
+    for mut call in calls {
+        let at = SourceRef {
+            line: call.line + offset,
+            column: call.column,
+        };
+        if let Some(n) = call.thesis() {
+            out.theses.push((n, at));
+            continue;
+        }
+        for (key, value) in &call.args {
+            if let (Some(key), shortcodes::Literal::Text(url)) = (key, value) {
+                if let Some(target) = url.strip_prefix("@/").filter(|_| shortcodes::is_link(key)) {
+                    out.links.push((target.to_string(), at.clone()));
+                }
+            }
+        }
+        call.line += offset;
+        out.shortcodes.push(call);
     }
     out
 }
@@ -172,27 +181,6 @@ fn has_text<'a>(node: &'a AstNode<'a>) -> bool {
         NodeValue::Code(c) => !c.literal.trim().is_empty(),
         _ => false,
     })
-}
-
-/// Whether `node` is the first of a run of adjacent text nodes.
-fn starts_text_run<'a>(node: &'a AstNode<'a>) -> bool {
-    !node
-        .previous_sibling()
-        .is_some_and(|p| matches!(p.data().value, NodeValue::Text(_)))
-}
-
-/// The text of `node` and the text nodes right after it (comrak may split running text).
-fn text_run<'a>(node: &'a AstNode<'a>) -> String {
-    let mut text = String::new();
-    let mut cur = Some(node);
-    while let Some(n) = cur {
-        match &n.data().value {
-            NodeValue::Text(t) => text.push_str(t),
-            _ => break,
-        }
-        cur = n.next_sibling();
-    }
-    text
 }
 
 /// How comrak opens the footnotes at the end of a page.
@@ -280,6 +268,14 @@ pub trait Resolver: Sync {
     fn thesis_block(&self, number: u32) -> Option<String>;
     /// The HTML of a thesis quoted inline.
     fn thesis_inline(&self, number: u32) -> Option<String>;
+    /// The HTML of a call of a site's or theme's shortcode, given its body's HTML;
+    /// or what is wrong with the call: (message, hint).
+    fn shortcode(
+        &self,
+        call: &Call,
+        body: Option<String>,
+        inline: bool,
+    ) -> Result<String, (String, String)>;
     /// The base URL's path prefix (`/blog`), put before root-relative links.
     fn prefix(&self) -> &str;
     /// The heading of the footnotes, in the site's language, already HTML-escaped.
@@ -321,10 +317,11 @@ pub fn render(
     resolver: &dyn Resolver,
 ) -> Result<String, Vec<MarkdownError>> {
     let arena = Arena::new();
-    let root = parse(&arena, body, options, md.max_page_size)
+    let offset = body_line - 1;
+    let mut placed = Placed::new(body, offset, options, md, resolver)?;
+    let root = parse(&arena, &placed.text, options, md.max_page_size)
         .ok_or_else(|| vec![too_many_elements(body_line, md.max_page_size)])?;
     let mut errors = Vec::new();
-    let offset = body_line - 1;
     let nodes: Vec<_> = root.descendants().collect();
     for node in nodes {
         // Only links need their value; look at the kind without copying text nodes.
@@ -349,7 +346,7 @@ pub fn render(
         if is_html && !md.unsafe_html {
             node.detach();
         } else if is_paragraph {
-            replace_block_shortcode(&arena, node, resolver);
+            placed.block(&arena, node, &mut errors);
         } else if let Some(url) = link {
             {
                 let new_url = if let Some(target) = url.strip_prefix("@/") {
@@ -387,11 +384,12 @@ pub fn render(
     }
     let texts: Vec<_> = root
         .descendants()
-        .filter(|n| matches!(n.data().value, NodeValue::Text(ref t) if t.contains("{{")))
+        .filter(|n| matches!(n.data().value, NodeValue::Text(ref t) if t.contains(MARK)))
         .collect();
     for node in texts {
-        replace_inline_shortcodes(&arena, node, offset, resolver, &mut errors);
+        placed.inline(&arena, node, &mut errors);
     }
+    placed.misplaced(&mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -432,103 +430,240 @@ pub fn render(
     Ok(html)
 }
 
-/// A paragraph that holds only `{{ thesis(N) }}` becomes the thesis blockquote.
-fn replace_block_shortcode<'a>(
-    arena: &'a Arena<'a>,
-    node: &'a AstNode<'a>,
-    resolver: &dyn Resolver,
-) {
-    let mut text = String::new();
-    for child in node.children() {
-        match &child.data().value {
-            NodeValue::Text(t) => text.push_str(t),
-            _ => return,
-        }
-    }
-    let trimmed = text.trim();
-    if !trimmed.starts_with("{{") {
-        return;
-    }
-    let Some(Ok((Shortcode::Thesis(n), len))) = parse_shortcode(trimmed) else {
-        return;
-    };
-    if len != trimmed.len() {
-        return;
-    }
-    // An unknown number is left in place for the inline pass, which reports it once.
-    if let Some(html) = resolver.thesis_block(n) {
-        let raw = arena.alloc(AstNode::from(NodeValue::Raw(html)));
-        node.insert_before(raw);
-        node.detach();
-    }
+/// Where a call's placeholder starts: a character of Unicode's private use area, which
+/// neither Markdown nor authors' text uses, then the call's number.
+const MARK: char = '\u{E000}';
+/// Where a placeholder ends.
+const MARK_END: char = '\u{E001}';
+
+/// The calls of one body, swapped for placeholders until comrak has parsed the rest.
+struct Placed<'c> {
+    /// The body with its calls replaced.
+    text: Cow<'c, str>,
+    src: &'c str,
+    /// The calls outside bodies (those inside are the body's own, rendered with it).
+    calls: Vec<Call>,
+    used: Vec<bool>,
+    offset: usize,
+    options: &'c Options<'static>,
+    md: MarkdownOptions,
+    resolver: &'c dyn Resolver,
 }
 
-/// `{{ thesis(N) }}` inside running text becomes a link to the thesis.
-fn replace_inline_shortcodes<'a>(
-    arena: &'a Arena<'a>,
-    node: &'a AstNode<'a>,
-    offset: usize,
-    resolver: &dyn Resolver,
-    errors: &mut Vec<MarkdownError>,
-) {
-    // comrak may split running text into several Text nodes; join them first.
-    while let Some(next) = node.next_sibling() {
-        let more = match &next.data().value {
-            NodeValue::Text(t) => t.to_string(),
-            _ => break,
-        };
-        if let NodeValue::Text(t) = &mut node.data_mut().value {
-            t.to_mut().push_str(&more);
+impl<'c> Placed<'c> {
+    /// Finds the calls in `src` and puts placeholders of the same length in their
+    /// place (lines stay where they were, for errors); a call with a body becomes a
+    /// paragraph of its own.
+    fn new(
+        src: &'c str,
+        offset: usize,
+        options: &'c Options<'static>,
+        md: MarkdownOptions,
+        resolver: &'c dyn Resolver,
+    ) -> Result<Placed<'c>, Vec<MarkdownError>> {
+        let mut calls = Vec::new();
+        if has_calls(src) {
+            let arena = Arena::new();
+            let root = parse(&arena, src, options, md.max_page_size)
+                .ok_or_else(|| vec![too_many_elements(offset + 1, md.max_page_size)])?;
+            let (found, errors) = calls_in(src, root);
+            if !errors.is_empty() {
+                return Err(errors.into_iter().map(|e| call_error(e, offset)).collect());
+            }
+            calls = found.into_iter().filter(|c| c.depth == 0).collect();
         }
-        next.detach();
-    }
-    let text = match &node.data().value {
-        NodeValue::Text(t) => t.to_string(),
-        _ => return,
-    };
-    let pos = node.data().sourcepos;
-    let mut pieces: Vec<NodeValue> = Vec::new();
-    let mut plain = String::new();
-    let mut i = 0;
-    while i < text.len() {
-        if text[i..].starts_with("{{") {
-            if let Some(Ok((Shortcode::Thesis(n), len))) = parse_shortcode(&text[i..]) {
-                match resolver.thesis_inline(n) {
-                    Some(html) => {
-                        if !plain.is_empty() {
-                            pieces.push(NodeValue::Text(std::mem::take(&mut plain).into()));
-                        }
-                        pieces.push(NodeValue::Raw(html));
-                    }
-                    None => errors.push(unknown_thesis(n, pos, offset)),
+        let text = if calls.is_empty() {
+            Cow::Borrowed(src)
+        } else {
+            let mut text = String::with_capacity(src.len());
+            let mut at = 0;
+            for (k, call) in calls.iter().enumerate() {
+                text.push_str(&src[at..call.range.start]);
+                let mark = format!("{MARK}{k}");
+                let span = &src[call.range.clone()];
+                if call.body.is_some() {
+                    let lines = span.matches('\n').count();
+                    text.push('\n');
+                    text.push_str(&mark);
+                    text.push(MARK_END);
+                    text.push_str(&"\n".repeat(lines.max(2) - 1));
+                } else {
+                    text.push_str(&mark);
+                    let pad = span.len().saturating_sub(mark.len() + MARK_END.len_utf8());
+                    text.extend(std::iter::repeat_n('x', pad));
+                    text.push(MARK_END);
                 }
-                i += len;
-                continue;
+                at = call.range.end;
+            }
+            text.push_str(&src[at..]);
+            Cow::Owned(text)
+        };
+        Ok(Placed {
+            text,
+            src,
+            used: vec![false; calls.len()],
+            calls,
+            offset,
+            options,
+            md,
+            resolver,
+        })
+    }
+
+    /// The HTML of call `k`, its body rendered first.
+    fn html(&mut self, k: usize, inline: bool) -> Result<String, Vec<MarkdownError>> {
+        self.used[k] = true;
+        let call = &self.calls[k];
+        let located = |(message, hint): (String, String)| {
+            vec![MarkdownError {
+                line: call.line + self.offset,
+                column: call.column,
+                message,
+                hint,
+            }]
+        };
+        if let Some(n) = call.thesis() {
+            let html = if inline {
+                self.resolver.thesis_inline(n)
+            } else {
+                self.resolver.thesis_block(n)
+            };
+            return html.ok_or_else(|| {
+                located((
+                    format!("there is no thesis number {n}"),
+                    "check the number against the files in the theses folder".into(),
+                ))
+            });
+        }
+        let body = match &call.body {
+            Some((range, line)) => Some(render(
+                &self.src[range.clone()],
+                line + self.offset,
+                self.options,
+                self.md,
+                self.resolver,
+            )?),
+            None => None,
+        };
+        self.resolver.shortcode(call, body, inline).map_err(located)
+    }
+
+    /// A paragraph that holds only a call becomes the call's block HTML.
+    fn block<'a>(
+        &mut self,
+        arena: &'a Arena<'a>,
+        node: &'a AstNode<'a>,
+        errors: &mut Vec<MarkdownError>,
+    ) {
+        let mut text = String::new();
+        for child in node.children() {
+            match &child.data().value {
+                NodeValue::Text(t) => text.push_str(t),
+                _ => return,
             }
         }
-        let c = text[i..].chars().next().unwrap_or(' ');
-        plain.push(c);
-        i += c.len_utf8();
+        let Some((0, end, k)) = placeholder(text.trim(), self.calls.len()) else {
+            return;
+        };
+        if end != text.trim().len() {
+            return;
+        }
+        match self.html(k, false) {
+            Ok(mut html) => {
+                if !html.ends_with('\n') {
+                    html.push('\n');
+                }
+                node.insert_before(arena.alloc(AstNode::from(NodeValue::Raw(html))));
+                node.detach();
+            }
+            Err(e) => {
+                errors.extend(e);
+                node.detach();
+            }
+        }
     }
-    if pieces.is_empty() {
-        return;
+
+    /// Calls inside running text become their inline HTML.
+    fn inline<'a>(
+        &mut self,
+        arena: &'a Arena<'a>,
+        node: &'a AstNode<'a>,
+        errors: &mut Vec<MarkdownError>,
+    ) {
+        // An image's text is its alt attribute: no HTML may go there.
+        if node
+            .ancestors()
+            .any(|a| matches!(a.data().value, NodeValue::Image(_)))
+        {
+            return;
+        }
+        // comrak may split running text into several Text nodes; join them first.
+        while let Some(next) = node.next_sibling() {
+            let more = match &next.data().value {
+                NodeValue::Text(t) => t.to_string(),
+                _ => break,
+            };
+            if let NodeValue::Text(t) = &mut node.data_mut().value {
+                t.to_mut().push_str(&more);
+            }
+            next.detach();
+        }
+        let text = match &node.data().value {
+            NodeValue::Text(t) => t.to_string(),
+            _ => return,
+        };
+        let mut pieces: Vec<NodeValue> = Vec::new();
+        let mut at = 0;
+        while let Some((start, end, k)) = placeholder(&text[at..], self.calls.len()) {
+            if start > 0 {
+                pieces.push(NodeValue::Text(text[at..at + start].to_string().into()));
+            }
+            match self.html(k, true) {
+                Ok(html) => pieces.push(NodeValue::Raw(html)),
+                Err(e) => errors.extend(e),
+            }
+            at += end;
+        }
+        if pieces.is_empty() {
+            return;
+        }
+        if at < text.len() {
+            pieces.push(NodeValue::Text(text[at..].to_string().into()));
+        }
+        for value in pieces {
+            node.insert_before(arena.alloc(AstNode::from(value)));
+        }
+        node.detach();
     }
-    if !plain.is_empty() {
-        pieces.push(NodeValue::Text(plain.into()));
+
+    /// Calls that ended up where no HTML can go (a link's address, an image's text).
+    fn misplaced(&self, errors: &mut Vec<MarkdownError>) {
+        for (call, used) in self.calls.iter().zip(&self.used) {
+            if !used {
+                errors.push(MarkdownError {
+                    line: call.line + self.offset,
+                    column: call.column,
+                    message: format!("the shortcode `{}` cannot stand here", call.name),
+                    hint: "put it in running text or on a line of its own, not in a link's address or an image's text".into(),
+                });
+            }
+        }
     }
-    for value in pieces {
-        node.insert_before(arena.alloc(AstNode::from(value)));
-    }
-    node.detach();
 }
 
-fn unknown_thesis(n: u32, pos: Sourcepos, offset: usize) -> MarkdownError {
-    MarkdownError {
-        line: pos.start.line + offset,
-        column: pos.start.column,
-        message: format!("there is no thesis number {n}"),
-        hint: "check the number against the files in the theses folder".into(),
-    }
+/// The first placeholder in `text`: its start, its end and the call's number.
+fn placeholder(text: &str, calls: usize) -> Option<(usize, usize, usize)> {
+    text.match_indices(MARK).find_map(|(start, _)| {
+        let after = &text[start + MARK.len_utf8()..];
+        let digits = after.find(|c: char| !c.is_ascii_digit())?;
+        let k = after[..digits].parse().ok()?;
+        let pad = after[digits..].find(|c: char| c != 'x')?;
+        (k < calls && after[digits + pad..].starts_with(MARK_END)).then_some((
+            start,
+            start + MARK.len_utf8() + digits + pad + MARK_END.len_utf8(),
+            k,
+        ))
+    })
 }
 
 /// Gives headings ASCII ids that match piazza's slugs, unique within the page.
@@ -594,12 +729,13 @@ pub fn summary(body: &str, max: usize) -> String {
     while !body.is_char_boundary(end) {
         end -= 1;
     }
+    let body = without_calls(&body[..end]);
     let arena = Arena::new();
     // More than one element per byte read is a table filling itself with empty
     // cells, which holds no text for a summary.
     let Some(root) = parse(
         &arena,
-        &body[..end],
+        &body,
         &options(MarkdownOptions::default()),
         ByteSize(2 * end as u64),
     ) else {
@@ -626,9 +762,9 @@ pub fn summary(body: &str, max: usize) -> String {
                 _ => {}
             }
         }
-        let para_text = strip_shortcodes(&text[before..]);
+        let para_text = text[before..].trim().to_string();
         text.truncate(before);
-        text.push_str(para_text.trim());
+        text.push_str(&para_text);
         if text.len() > before {
             text.push(' ');
         }
@@ -639,21 +775,22 @@ pub fn summary(body: &str, max: usize) -> String {
     truncate_at_word(text.trim(), max)
 }
 
-fn strip_shortcodes(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut i = 0;
-    while i < s.len() {
-        if s[i..].starts_with("{{") {
-            if let Some(Ok((_, len))) = parse_shortcode(&s[i..]) {
-                i += len;
-                continue;
-            }
-        }
-        let c = s[i..].chars().next().unwrap_or(' ');
-        out.push(c);
-        i += c.len_utf8();
+/// `body` without its shortcode calls (and their bodies), for a plain-text summary.
+fn without_calls(body: &str) -> Cow<'_, str> {
+    if !has_calls(body) {
+        return Cow::Borrowed(body);
     }
-    out
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, body, &options(MarkdownOptions::default()));
+    let (calls, _) = calls_in(body, root);
+    let mut out = String::with_capacity(body.len());
+    let mut at = 0;
+    for call in calls.iter().filter(|c| c.depth == 0) {
+        out.push_str(&body[at..call.range.start]);
+        at = call.range.end;
+    }
+    out.push_str(&body[at..]);
+    Cow::Owned(out)
 }
 
 /// Cuts `text` to at most `max` characters at a word boundary, adding an ellipsis.
@@ -699,6 +836,21 @@ mod tests {
         fn thesis_inline(&self, n: u32) -> Option<String> {
             (n == 1).then(|| "<a href=\"/t/1/\">T1</a>".into())
         }
+        fn shortcode(
+            &self,
+            call: &Call,
+            body: Option<String>,
+            inline: bool,
+        ) -> Result<String, (String, String)> {
+            match call.name.as_str() {
+                "box" => Ok(format!(
+                    "<div class=\"box\">{}</div>",
+                    body.unwrap_or_default()
+                )),
+                "b" => Ok(format!("<b data-inline=\"{inline}\">*b*</b>")),
+                _ => Err(("no such shortcode".into(), String::new())),
+            }
+        }
         fn prefix(&self) -> &str {
             "/blog"
         }
@@ -717,7 +869,7 @@ mod tests {
 
     #[test]
     fn scan_finds_refs_outside_code() {
-        let s = scan("a {{ thesis(2) }}\n```\n{{ thesis(9) }}\n```\n`{{ thesis(8) }}` [x](@/guides/a.md)\n{{ foo(1) }}\n", 10, ByteSize::DEFAULT_PAGE);
+        let s = scan("a {{ thesis(2) }}\n```\n{{ thesis(9) }}\n```\n`{{ thesis(8) }}` [x](@/guides/a.md)\n{{ thesis(x) }}\n", 10, ByteSize::DEFAULT_PAGE);
         assert_eq!(
             s.theses,
             vec![(
@@ -751,6 +903,46 @@ mod tests {
         assert!(html.contains("See <a href=\"/t/1/\">T1</a> and"), "{html}");
         assert!(html.contains("href=\"/guides/a/#x\""), "{html}");
         assert!(html.contains("src=\"/blog/img.png\""), "{html}");
+    }
+
+    #[test]
+    fn calls_keep_their_arguments_and_their_output_is_not_markdown() {
+        let html = render_str(
+            "A \"quote\" {{ b(u=\"https://x.org/a_b_\") }} -- end.\n\n{{ b() }}\n\n{% box() %}\n**in** {{ b() }}\n{% end %}\n\n`{{ b() }}`\n",
+        )
+        .unwrap();
+        assert!(
+            html.contains("<b data-inline=\"true\">*b*</b> – end."),
+            "{html}"
+        );
+        assert!(
+            html.contains("\n<b data-inline=\"false\">*b*</b>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("<div class=\"box\"><p><strong>in</strong> <b data-inline=\"true\">*b*</b></p>\n</div>"),
+            "{html}"
+        );
+        assert!(html.contains("<code>{{ b() }}</code>"), "{html}");
+        let errs = render_str("![{{ b() }}](x.png) and {{ nope() }}\n").unwrap_err();
+        assert!(
+            errs.iter().any(|e| e.message.contains("cannot stand here")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.message == "no such shortcode" && e.column == 25),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn many_calls_on_one_line_take_linear_time() {
+        let line = "{{ b() }} ".repeat(20_000);
+        let html = render_str(&line).unwrap();
+        assert_eq!(html.matches("<b data-inline=\"true\">").count(), 20_000);
+        let broken = "{{a ".repeat(50_000);
+        assert_eq!(scan(&broken, 1, ByteSize::DEFAULT_PAGE).errors.len(), 1);
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub struct Site {
     pub publisher_logo: Option<ImageView>,
     /// comrak options.
     pub markdown: comrak::Options<'static>,
+    /// The site's and theme's shortcodes, with the arguments they declare.
+    pub shortcodes: markdown::shortcodes::Shortcodes,
     /// Thesis number -> (block quote HTML, inline link HTML).
     pub thesis_html: HashMap<u32, (String, String)>,
     /// Problems that did not stop the build.
@@ -264,6 +266,13 @@ impl Site {
             &mut warnings,
         )?;
         let tag_links = crate::render::tag_links(&config, &content);
+
+        let sources = templates.sources("shortcodes/");
+        let shortcodes = markdown::shortcodes::Shortcodes::load(
+            sources
+                .iter()
+                .map(|(name, source, shown)| (name.as_str(), source.as_str(), shown.as_path())),
+        )?;
         let mut site = Site {
             markdown: markdown::options(config.markdown),
             config,
@@ -277,12 +286,15 @@ impl Site {
             section_images,
             default_image,
             publisher_logo,
+
+            shortcodes,
             thesis_html: HashMap::new(),
             warnings,
             site_view,
             cards,
         };
         site.check_templates()?;
+        site.check_shortcodes()?;
         site.thesis_html = site.render_thesis_snippets()?;
         Ok(site)
     }
@@ -308,6 +320,30 @@ impl Site {
                         .at_line(s.line_of("template"))
                         .hint("add it to the site's templates/ folder, or fix the name in `template:`"),
                 );
+            }
+        }
+        errors.into_result()
+    }
+
+    /// Every shortcode call must match its template's arguments; reported before
+    /// rendering (and by `piazza check`) at the call.
+    fn check_shortcodes(&self) -> Result<(), Errors> {
+        let mut errors = Errors::default();
+        let pages = self.content.pages.iter().map(|p| (&p.shown, &p.shortcodes));
+        let sections = self
+            .content
+            .sections
+            .iter()
+            .map(|s| (&s.shown, &s.shortcodes));
+        for (shown, calls) in pages.chain(sections) {
+            for call in calls {
+                if let Err((message, hint)) = self.shortcodes.bind(call) {
+                    errors.push(
+                        Error::in_file(shown, message)
+                            .at(call.line, call.column)
+                            .hint(hint),
+                    );
+                }
             }
         }
         errors.into_result()

@@ -536,6 +536,14 @@ impl Templates {
                 })
             },
         );
+        // A shortcode template refuses a call it cannot render: the message is
+        // reported at the call (see `Resolver::shortcode`).
+        env.add_function(
+            "fail",
+            |message: String| -> Result<String, minijinja::Error> {
+                Err(minijinja::Error::new(ErrorKind::InvalidOperation, message))
+            },
+        );
         let prefix = base_url.prefix.clone();
         env.add_filter("url", move |path: &str| -> String {
             if path.starts_with('/') && !path.starts_with("//") {
@@ -573,6 +581,21 @@ impl Templates {
     /// rendered with it depends on (all templates, when that cannot be told).
     pub fn hash_of(&self, name: &str) -> u64 {
         self.uses.get(name).copied().unwrap_or(self.hash)
+    }
+
+    /// The templates whose names start with `prefix`: (name, source, path errors show).
+    pub fn sources(&self, prefix: &str) -> Vec<(String, String, PathBuf)> {
+        let mut out: Vec<_> = self
+            .shown
+            .iter()
+            .filter(|(name, _)| name.starts_with(prefix))
+            .filter_map(|(name, shown)| {
+                let source = self.env.get_template(name).ok()?.source().to_string();
+                Some((name.clone(), source, shown.clone()))
+            })
+            .collect();
+        out.sort();
+        out
     }
 
     /// Whether a template of this name exists.

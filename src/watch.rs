@@ -709,6 +709,10 @@ fn fingerprint(
             let p = &c.pages[i];
             template(&mut h, &page_template(p));
             template(&mut h, THESIS_SHORTCODE);
+            for call in &p.shortcodes {
+                template(&mut h, &format!("shortcodes/{}.html", call.name));
+                hash(&mut h, &site.call_images(call));
+            }
             hash(&mut h, &(p.hash, cards[i], &p.source));
             links(&mut h, &p.links);
             let mut s = Some(p.section);
@@ -737,6 +741,10 @@ fn fingerprint(
             let s = &c.sections[si];
             template(&mut h, &section_template(s, si));
             template(&mut h, THESIS_SHORTCODE);
+            for call in &s.shortcodes {
+                template(&mut h, &format!("shortcodes/{}.html", call.name));
+                hash(&mut h, &site.call_images(call));
+            }
             hash(
                 &mut h,
                 &(

@@ -101,6 +101,9 @@ pub struct Page {
     pub hash: u64,
     /// The `@/` targets its text and its author link to (their URLs end up in the page).
     pub links: Vec<String>,
+    /// The calls of the site's or theme's shortcodes in its text (their templates make
+    /// the page), with their file lines.
+    pub shortcodes: Vec<markdown::shortcodes::Call>,
     /// The slug of each tag in `tags`, computed once when the file is read.
     pub tag_slugs: Vec<String>,
     /// `date` as a number that orders pages (oldest smallest), computed once.
@@ -162,6 +165,8 @@ pub struct Section {
     pub hash: u64,
     /// The `@/` targets its intro links to.
     pub links: Vec<String>,
+    /// The shortcode calls of its intro, like a page's.
+    pub shortcodes: Vec<markdown::shortcodes::Call>,
     /// Theses its intro quotes, in first-quoted order.
     pub theses: Vec<u32>,
     /// Parent section.
@@ -1004,6 +1009,7 @@ fn load_file(
         s.has_body = !split.body.trim().is_empty();
         s.hash = hash_of(&text);
         s.links = scan.links.iter().map(|(t, _)| t.clone()).collect();
+        s.shortcodes = std::mem::take(&mut scan.shortcodes);
         s.theses = Vec::new();
         for &(n, _) in &scan.theses {
             if !s.theses.contains(&n) {
@@ -1126,6 +1132,7 @@ fn load_file(
             words: scan.words,
             hash: hash_of(&text),
             links: scan.links.iter().map(|(t, _)| t.clone()).collect(),
+            shortcodes: std::mem::take(&mut scan.shortcodes),
             tag_slugs,
             sort_key: date.map_or(i64::MIN, |d| d.sort_key()),
         }),
@@ -1191,6 +1198,7 @@ fn default_section(config: &Config, dir: &str) -> Section {
         has_body: false,
         hash: 0,
         links: Vec::new(),
+        shortcodes: Vec::new(),
         theses: Vec::new(),
         parent: None,
         pages: Vec::new(),

@@ -1,4 +1,5 @@
-// piazza share bar: progressive enhancement only. The plain share links work without it.
+// piazza share bar and video embeds: progressive enhancement only. The plain share
+// links and the link to each video work without it.
 (function () {
   "use strict";
   var copy = document.querySelector("[data-copy]");
@@ -22,4 +23,20 @@
       }).catch(function () {});
     });
   }
+  // A video asks nothing of YouTube until the reader clicks: only then is the
+  // privacy-enhanced player (youtube-nocookie.com) put in the button's place.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-youtube]"), function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var frame = document.createElement("iframe");
+      frame.src = "https://www.youtube-nocookie.com/embed/" +
+        encodeURIComponent(button.getAttribute("data-youtube")) + "?autoplay=1";
+      frame.title = button.getAttribute("data-title");
+      frame.allow = "autoplay; encrypted-media; picture-in-picture; fullscreen";
+      frame.allowFullscreen = true;
+      frame.referrerPolicy = "strict-origin-when-cross-origin";
+      button.parentNode.replaceChild(frame, button);
+      frame.focus();
+    });
+  });
 })();
