@@ -500,7 +500,7 @@ fn load_data(config: &Config) -> Result<BTreeMap<String, serde_yaml::Value>, Err
                 Ok(v) => {
                     out.insert(name.replace('/', "_"), v);
                 }
-                Err(e) => errors.push(crate::error::yaml_error(&shown, &e, 0)),
+                Err(e) => errors.push(crate::error::yaml_error(&shown, &text, &e, 0)),
             },
             Err(e) => errors.push(e),
         }

@@ -96,7 +96,7 @@ impl Theme {
             let text = String::from_utf8_lossy(&f.bytes);
             if !text.trim().is_empty() {
                 theme.meta =
-                    serde_yaml::from_str(&text).map_err(|e| yaml_error(&f.shown, &e, 0))?;
+                    serde_yaml::from_str(&text).map_err(|e| yaml_error(&f.shown, &text, &e, 0))?;
             }
         }
         Ok(theme)
@@ -251,7 +251,7 @@ impl Strings {
             return Ok(());
         }
         let map: BTreeMap<String, serde_yaml::Value> =
-            serde_yaml::from_str(text).map_err(|e| yaml_error(shown, &e, 0))?;
+            serde_yaml::from_str(text).map_err(|e| yaml_error(shown, text, &e, 0))?;
         for (key, value) in map {
             match value {
                 serde_yaml::Value::String(s) => {

@@ -1,0 +1,130 @@
+//! Authoring mistakes caught before they go live: YAML errors in words a writer
+//! understands, at the line of the mistake.
+
+mod common;
+
+use common::{assert_located, TestSite};
+
+const GUIDE: &str = "content/guides/first-steps.md";
+
+/// Builds and expects exit 1 with nothing written; returns stderr.
+fn fails(site: &TestSite) -> String {
+    let run = site.build(&[]).code(1);
+    assert!(
+        !site.out().exists(),
+        "a failed first build wrote {}",
+        site.out().display()
+    );
+    run.stderr
+}
+
+/// Replaces the first guide's front matter lines (between the `---`) with `yaml`,
+/// builds, and returns stderr of the failed build.
+fn front_matter_error(yaml: &str) -> String {
+    let site = TestSite::fixture("english");
+    site.write(GUIDE, &format!("---\n{yaml}---\n\nBody.\n"));
+    fails(&site)
+}
+
+#[test]
+fn a_wrong_type_says_what_the_key_holds() {
+    let cases = [
+        (
+            "title: A\nnumber: tre\n",
+            3,
+            "`number` is a whole number, like 3",
+        ),
+        (
+            "title: A\ndraft: yes please\n",
+            3,
+            "`draft` is true or false",
+        ),
+        ("title: A\ntags: solo\n", 3, "`tags` is a list, like [a, b]"),
+        (
+            "title: A\ndate: [2024]\n",
+            3,
+            "`date` is a date, like 2024-03-01",
+        ),
+    ];
+    for (yaml, line, words) in cases {
+        let err = front_matter_error(yaml);
+        assert_located(&err, GUIDE, line, None);
+        assert!(
+            err.contains(words),
+            "{yaml:?}: expected {words:?} in\n{err}"
+        );
+        assert!(!err.contains("invalid type"), "{err}");
+    }
+}
+
+#[test]
+fn a_wrong_type_in_config_yaml_says_it_in_words() {
+    let site = TestSite::fixture("english");
+    site.edit("config.yaml", |c| {
+        c.replace("paginate_by: 10", "paginate_by: ten")
+    });
+    let err = fails(&site);
+    assert_located(&err, "config.yaml", 8, None);
+    assert!(err.contains("`paginate_by` is a whole number"), "{err}");
+}
+
+#[test]
+fn a_tab_says_yaml_indents_with_spaces() {
+    for yaml in [
+        "title: A\n\tdate: 2024-01-01\n",
+        "title: A\nauthor:\n\tname: x\n",
+    ] {
+        let err = front_matter_error(yaml);
+        let line = 2 + yaml.lines().position(|l| l.contains('\t')).unwrap();
+        assert_located(&err, GUIDE, line, None);
+        assert!(
+            err.contains("YAML indents with spaces, not tabs"),
+            "{yaml:?}:\n{err}"
+        );
+    }
+}
+
+#[test]
+fn an_unclosed_bracket_is_reported_where_it_opens() {
+    // `[` on line 5 of the file.
+    let err = front_matter_error(
+        "title: A\ndate: 2024-01-01\ndescription: x\ntags: [a, b\nimage_alt: c\n",
+    );
+    assert_located(&err, GUIDE, 5, Some(7));
+    assert!(err.contains('['), "{err}");
+    assert!(err.contains("quote"), "the hint should say to quote: {err}");
+}
+
+#[test]
+fn an_unclosed_quote_is_reported_where_it_opens() {
+    for yaml in [
+        "title: A\ndate: 2024-01-01\ndescription: \"x\nimage_alt: c\n",
+        "title: \"A\ndescription: \"b\"\n",
+    ] {
+        let err = front_matter_error(yaml);
+        let line = 2 + yaml
+            .lines()
+            .position(|l| l.matches('"').count() == 1)
+            .unwrap();
+        assert_located(&err, GUIDE, line, None);
+        assert!(err.contains("quote"), "{yaml:?}:\n{err}");
+    }
+}
+
+#[test]
+fn a_key_written_twice_names_both_lines() {
+    let err = front_matter_error("title: A\ndate: 2024-01-01\ntitle: B\n");
+    assert_located(&err, GUIDE, 4, None);
+    assert!(err.contains("`title`"), "{err}");
+    assert!(err.contains("lines 2 and 4"), "{err}");
+}
+
+#[test]
+fn the_good_yaml_messages_stay() {
+    let err = front_matter_error("title: A\ndescripton: x\n");
+    assert_located(&err, GUIDE, 3, None);
+    assert!(err.contains("did you mean `description`?"), "{err}");
+    let err = front_matter_error("title: Social media: who is it for?\n");
+    assert_located(&err, GUIDE, 2, Some(20));
+    assert!(err.contains("quoted"), "{err}");
+}
