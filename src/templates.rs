@@ -17,6 +17,8 @@ use crate::config::{BaseUrl, Config};
 use crate::content::date::Date;
 use crate::error::{yaml_error, Error, Errors};
 
+mod scan;
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
 }
@@ -414,7 +416,7 @@ impl Templates {
             }
         }
         let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
             .trim_blocks(true)
             .lstrip_blocks(true)
@@ -449,8 +451,9 @@ impl Templates {
                 name.clone(),
                 (crate::content::hash_of(&source), references(&source)),
             );
+            let unclosed = scan::unclosed(&source);
             if let Err(e) = env.add_template_owned(name.clone(), source) {
-                errors.push(template_error(&e, &file.shown));
+                errors.push(syntax_error(&e, &file.shown, unclosed));
             }
             shown.insert(name, file.shown);
         }
@@ -528,7 +531,7 @@ impl Templates {
             .env
             .get_template(name)
             .map_err(|e| Error::new(format!("template `{name}`: {e}")))?;
-        tmpl.render(ctx).map_err(|e| {
+        tmpl.render(ctx.clone()).map_err(|e| {
             // An error inside an included or extended template names that template.
             let at = innermost(&e);
             let file = at
@@ -536,7 +539,15 @@ impl Templates {
                 .and_then(|n| self.shown.get(n))
                 .cloned()
                 .unwrap_or_else(|| PathBuf::from(name));
-            template_error(&e, &file)
+            let err = template_error(&e, &file);
+            match undefined_hint(at, &ctx, &self.env) {
+                Some((message, hint)) => Error {
+                    message,
+                    hint: Some(hint),
+                    ..err
+                },
+                None => err,
+            }
         })
     }
 }
@@ -593,6 +604,95 @@ fn template_error(e: &minijinja::Error, file: &Path) -> Error {
         err = err.at_line(line);
     }
     err
+}
+
+/// A template that does not compile; when a block is left open, the error points at
+/// the tag that opens it rather than where minijinja noticed (the end of the file, or
+/// the end tag of an outer block).
+fn syntax_error(e: &minijinja::Error, file: &Path, unclosed: Option<scan::Unclosed>) -> Error {
+    let err = template_error(e, file);
+    let detail = e.detail().unwrap_or_default();
+    let block_error = detail.starts_with("unexpected end of input")
+        || detail.starts_with("unknown statement end");
+    match unclosed.filter(|_| block_error) {
+        Some(open) => {
+            let kind = &open.kind;
+            let after = match &open.before {
+                Some((end, line)) => format!(" before the {{% {end} %}} on line {line}"),
+                None => " before the end of the file".to_string(),
+            };
+            Error::in_file(
+                file,
+                format!("this {{% {kind} %}} has no {{% end{kind} %}}"),
+            )
+            .at_line(open.line)
+            .hint(format!(
+                "add {{% end{kind} %}} where the {kind} should end{after}"
+            ))
+        }
+        None => err,
+    }
+}
+
+/// For an undefined value (`page.titel`), the message in plain words and a hint
+/// naming the keys its parent has, when the parent is a variable of the page or a
+/// global.
+fn undefined_hint(
+    e: &minijinja::Error,
+    ctx: &Value,
+    env: &Environment<'_>,
+) -> Option<(String, String)> {
+    if e.kind() != ErrorKind::UndefinedError {
+        return None;
+    }
+    let path = e
+        .detail()?
+        .strip_prefix('`')?
+        .strip_suffix("` is undefined")?;
+    let message = format!("`{path}` is undefined");
+    let optional = format!(
+        "if it is optional, test it first: {{% if {path} %}}...{{% endif %}}, or write {{{{ {path} | default(\"\") }}}}"
+    );
+    let keys = match path.rsplit_once('.') {
+        Some((parent, _)) => {
+            let mut parts = parent.split('.');
+            let first = parts.next().unwrap_or_default();
+            let mut value = ctx
+                .get_attr(first)
+                .ok()
+                .filter(|v| !v.is_undefined())
+                .or_else(|| env.globals().find(|(k, _)| *k == first).map(|(_, v)| v));
+            for part in parts {
+                value = value.and_then(|v| v.get_attr(part).ok().filter(|v| !v.is_undefined()));
+            }
+            value.and_then(|v| v.try_iter().ok()).map(|keys| {
+                (
+                    format!("`{parent}` has"),
+                    keys.map(|k| k.to_string()).collect(),
+                )
+            })
+        }
+        None => ctx.try_iter().ok().map(|keys| {
+            let names: Vec<String> = keys
+                .map(|k| k.to_string())
+                .chain(
+                    env.globals()
+                        .filter(|(_, v)| v.kind() == minijinja::value::ValueKind::Map)
+                        .map(|(k, _)| k.to_string()),
+                )
+                .collect();
+            ("this template has".to_string(), names)
+        }),
+    };
+    let hint = match keys {
+        Some((has, mut keys)) if !keys.is_empty() => {
+            keys.sort();
+            keys.dedup();
+            format!("{has}: {}; {optional}", keys.join(", "))
+        }
+        _ => format!("check the spelling; {optional}"),
+    };
+    Some((message, hint))
 }
 
 /// The deepest template error in the chain that knows its template and line.

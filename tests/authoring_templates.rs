@@ -1,11 +1,20 @@
-//! Authoring mistakes caught before they go live: YAML errors in words a writer
-//! understands, at the line of the mistake.
+//! Authoring mistakes caught before they go live: undefined template values, unclosed
+//! blocks reported where they open, and YAML errors in words a writer understands at
+//! the line of the mistake.
 
 mod common;
 
-use common::{assert_located, TestSite};
+use common::{assert_located, locations, TestSite};
 
 const GUIDE: &str = "content/guides/first-steps.md";
+
+/// The English fixture with `templates/page.html` (the about page's template) set to
+/// `text`.
+fn with_page_template(text: &str) -> TestSite {
+    let site = TestSite::fixture("english");
+    site.write("templates/page.html", text);
+    site
+}
 
 /// Builds and expects exit 1 with nothing written; returns stderr.
 fn fails(site: &TestSite) -> String {
@@ -16,6 +25,89 @@ fn fails(site: &TestSite) -> String {
         site.out().display()
     );
     run.stderr
+}
+
+#[test]
+fn an_undefined_value_in_a_site_template_is_an_error_at_its_line() {
+    let site = with_page_template(
+        "{% extends \"base.html\" %}\n{% block main %}\n<h1>{{ page.title }}</h1>\n<p>{{ page.titel }}</p>\n{% endblock %}\n",
+    );
+    let err = fails(&site);
+    assert_located(&err, "templates/page.html", 4, None);
+    assert!(err.contains("`page.titel` is undefined"), "{err}");
+    // The hint names the keys `page` has, so the typo is easy to spot.
+    assert!(err.contains("title"), "{err}");
+    assert!(err.contains("description"), "{err}");
+}
+
+#[test]
+fn an_undefined_loop_or_filter_input_is_an_error_too() {
+    let site = with_page_template(
+        "{% extends \"base.html\" %}\n{% block main %}\n{% for t in page.tagz %}{{ t.title }}{% endfor %}\n{% endblock %}\n",
+    );
+    let err = fails(&site);
+    assert_located(&err, "templates/page.html", 3, None);
+    assert!(err.contains("`page.tagz` is undefined"), "{err}");
+}
+
+#[test]
+fn an_optional_value_may_still_be_tested_or_defaulted() {
+    let site = with_page_template(
+        "{% extends \"base.html\" %}\n{% block main %}\n{% if page.missing %}<p>never</p>{% endif %}\n<p class=\"d\">{{ page.missing | default(\"fallback\") }}</p>\n{% if page.missing is defined %}no{% endif %}\n{% endblock %}\n",
+    );
+    site.build_ok(&[]);
+    assert_eq!(site.html("about/index.html").text("p.d"), "fallback");
+}
+
+#[test]
+fn every_default_theme_template_renders_strictly() {
+    // Every kind of output: lists, tags, theses, drafts, share cards, a base path.
+    for fixture in ["english", "watch", "cards", "check-clean"] {
+        let site = TestSite::fixture(fixture);
+        site.build_ok(&["--drafts", "--base-url", "https://x.github.io/repo/"]);
+        site.build_ok(&[]);
+    }
+    let site = TestSite::fixture("check-findings");
+    site.build_ok(&["--drafts"]);
+}
+
+#[test]
+fn an_unclosed_if_is_reported_where_it_opens() {
+    let mut lines: Vec<String> = vec![
+        "{% extends \"base.html\" %}".into(),
+        "{% block main %}".into(),
+        "<article>".into(),
+        "{# a comment with {% if %} in it #}".into(),
+        "{% raw %}{% for x in y %}{% endraw %}".into(),
+        "{% if page.description %}".into(),
+    ];
+    while lines.len() < 42 {
+        lines.push(format!(
+            "<p>line {}: {{{{ page.title }}}}</p>",
+            lines.len() + 1
+        ));
+    }
+    lines.push("</article>".into());
+    lines.push("{% endblock %}".into());
+    assert_eq!(lines.len(), 44);
+    let site = with_page_template(&(lines.join("\n") + "\n"));
+    let err = fails(&site);
+    assert_located(&err, "templates/page.html", 6, None);
+    assert!(
+        !locations(&err, "templates/page.html").contains(&(44, None)),
+        "still reported at the end of the file:\n{err}"
+    );
+    assert!(err.contains("{% endif %}"), "{err}");
+}
+
+#[test]
+fn an_unclosed_for_inside_a_closed_block_is_found_too() {
+    let site = with_page_template(
+        "{% extends \"base.html\" %}\n{% block main %}\n{% for t in page.tags %}\n<p>{{ t.title }}</p>\n{% endblock %}\n",
+    );
+    let err = fails(&site);
+    assert_located(&err, "templates/page.html", 3, None);
+    assert!(err.contains("{% endfor %}"), "{err}");
 }
 
 /// Replaces the first guide's front matter lines (between the `---`) with `yaml`,
