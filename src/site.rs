@@ -13,7 +13,7 @@ use crate::image;
 use crate::markdown;
 use crate::outputs::Outputs;
 use crate::social::ImageView;
-use crate::templates::{to_value, Strings, Templates, Theme};
+use crate::templates::{to_value, AssetFiles, Strings, Templates, Theme};
 
 /// The template that quotes a thesis where a guide cites it.
 pub const THESIS_SHORTCODE: &str = "shortcodes/thesis.html";
@@ -25,6 +25,9 @@ pub struct SiteOptions {
     pub drafts: bool,
     /// Replaces `base_url` from the config (deploy previews, `serve`).
     pub base_url: Option<String>,
+    /// The live preview of `serve`: asset URLs carry no `?v=` fingerprint, so a
+    /// stylesheet edit changes the stylesheet alone and open pages swap it in place.
+    pub preview: bool,
 }
 
 /// Where a copied file's bytes come from.
@@ -209,10 +212,18 @@ impl Site {
         errors.0.extend(outputs.check().0);
         errors.into_result()?;
 
+        let assets = AssetFiles::new(&files, &config.base_url, !options.preview);
         let site_view =
-            crate::render::SiteView::new(&config, &content, &strings, load_data(&config)?);
+            crate::render::SiteView::new(&config, &content, &assets, load_data(&config)?)?;
         let site_value = to_value(&site_view);
-        let templates = Templates::load(&config, &theme, &strings, &config.base_url, site_value)?;
+        let templates = Templates::load(
+            &config,
+            &theme,
+            &strings,
+            &config.base_url,
+            site_value,
+            &assets,
+        )?;
         let mut site = Site {
             markdown: markdown::options(config.markdown),
             config,

@@ -17,7 +17,10 @@ use crate::config::{BaseUrl, Config};
 use crate::content::date::Date;
 use crate::error::{yaml_error, Error, Errors};
 
+mod assets;
 mod scan;
+
+pub use assets::AssetFiles;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
@@ -391,13 +394,14 @@ pub struct Templates {
 
 impl Templates {
     /// Compiles every template of the theme, with the site's `templates/` on top.
-    /// `site` becomes the `site` global.
+    /// `site` becomes the `site` global; `assets` are the files `asset()` may name.
     pub fn load(
         config: &Config,
         theme: &Theme,
         strings: &Strings,
         base_url: &BaseUrl,
         site: Value,
+        assets: &AssetFiles<'_>,
     ) -> Result<Templates, Errors> {
         let mut files = theme.files_under("templates");
         for (rel, path) in list_files(&config.root.join("templates")) {
@@ -438,6 +442,7 @@ impl Templates {
         let mut shown = HashMap::new();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         let mut parts: BTreeMap<String, (u64, Option<Vec<String>>)> = BTreeMap::new();
+        let mut asset_urls: HashMap<String, Option<String>> = HashMap::new();
         for (name, file) in files {
             std::hash::Hash::hash(&(&name, &file.bytes), &mut hasher);
             let Ok(source) = String::from_utf8(file.bytes.into_owned()) else {
@@ -447,9 +452,35 @@ impl Templates {
                 ));
                 continue;
             };
+            // A template's hash covers the URLs it links with asset(), so a changed
+            // stylesheet re-renders the pages that link it.
+            let mut own = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&crate::content::hash_of(&source), &mut own);
+            for used in scan::asset_uses(&source) {
+                let Some(asset) = used.name else {
+                    errors.push(
+                        Error::in_file(&file.shown, "asset() takes the file name in quotes")
+                            .at_line(used.line)
+                            .hint("write asset(\"style.css\"): piazza reads and hashes every asset before rendering"),
+                    );
+                    continue;
+                };
+                let key = asset.trim_start_matches('/').to_string();
+                if !asset_urls.contains_key(&key) {
+                    match assets.url(&key) {
+                        Ok(url) => {
+                            asset_urls.insert(key.clone(), url);
+                        }
+                        Err(e) => errors.push(e),
+                    }
+                }
+                let url = asset_urls.get(&key);
+                std::hash::Hash::hash(&(&key, url), &mut own);
+                std::hash::Hash::hash(&(&key, url), &mut hasher);
+            }
             parts.insert(
                 name.clone(),
-                (crate::content::hash_of(&source), references(&source)),
+                (std::hash::Hasher::finish(&own), references(&source)),
             );
             let unclosed = scan::unclosed(&source);
             if let Err(e) = env.add_template_owned(name.clone(), source) {
@@ -479,6 +510,18 @@ impl Templates {
                         format!("no UI string `{key}`; add it to i18n/LANG.yaml"),
                     )
                 })
+            },
+        );
+        env.add_function(
+            "asset",
+            move |name: &str| -> Result<String, minijinja::Error> {
+                match asset_urls.get(name.trim_start_matches('/')) {
+                    Some(Some(url)) => Ok(url.clone()),
+                    _ => Err(minijinja::Error::new(
+                        ErrorKind::InvalidOperation,
+                        assets::missing(name),
+                    )),
+                }
             },
         );
         let prefix = base_url.prefix.clone();

@@ -1,8 +1,13 @@
-//! Authoring mistakes caught before they go live: undefined template values, unclosed
-//! blocks reported where they open, and YAML errors in words a writer understands at
-//! the line of the mistake.
+//! Authoring mistakes in templates and YAML, caught before they go live: undefined
+//! template values, unclosed blocks reported where they open, YAML errors in words a
+//! writer understands at the line of the mistake, and fingerprinted asset URLs.
 
 mod common;
+
+use std::path::Path;
+
+use piazza::site::SiteOptions;
+use piazza::watch::Rebuilder;
 
 use common::{assert_located, locations, TestSite};
 
@@ -219,4 +224,135 @@ fn the_good_yaml_messages_stay() {
     let err = front_matter_error("title: Social media: who is it for?\n");
     assert_located(&err, GUIDE, 2, Some(20));
     assert!(err.contains("quoted"), "{err}");
+}
+
+/// The `?v=` of the stylesheet link on a page of the output.
+fn css_version(site: &TestSite, page: &str) -> String {
+    let href = site.html(page).attr("link[rel=stylesheet]", "href");
+    let (path, version) = href
+        .split_once("?v=")
+        .unwrap_or_else(|| panic!("{page}: the stylesheet is not fingerprinted: {href}"));
+    assert!(
+        site.has_output(path.trim_start_matches('/')),
+        "{path} is not in the output"
+    );
+    assert!(!version.is_empty() && version.chars().all(|c| c.is_ascii_hexdigit()));
+    version.to_string()
+}
+
+#[test]
+fn the_default_theme_links_fingerprinted_assets() {
+    let site = TestSite::fixture("english");
+    site.build_ok(&[]);
+    let before = css_version(&site, "index.html");
+    assert_eq!(css_version(&site, "guides/first-steps/index.html"), before);
+    let guide = site.html("guides/first-steps/index.html");
+    let script = guide.attr("script[src]", "src");
+    assert!(script.starts_with("/piazza.js?v="), "{script}");
+    for icon in guide.attrs("link[rel=icon], link[rel=apple-touch-icon]", "href") {
+        let (path, _) = icon.split_once("?v=").expect("icon fingerprinted");
+        assert!(site.has_output(&path[1..]), "{icon}");
+    }
+    // Same bytes, same URL.
+    site.build_ok(&[]);
+    assert_eq!(css_version(&site, "index.html"), before);
+    // The site's own static/style.css replaces the theme's, and its hash is used.
+    site.write("static/style.css", "body { color: red }\n");
+    site.build_ok(&[]);
+    let after = css_version(&site, "index.html");
+    assert_ne!(after, before);
+    assert_eq!(site.output("style.css"), "body { color: red }\n");
+}
+
+#[test]
+fn asset_urls_carry_the_base_path() {
+    let site = TestSite::fixture("english");
+    site.build_ok(&["--base-url", "https://x.github.io/repo/"]);
+    let href = site.html("index.html").attr("link[rel=stylesheet]", "href");
+    assert!(href.starts_with("/repo/style.css?v="), "{href}");
+}
+
+#[test]
+fn asset_in_a_site_template_and_its_mistakes() {
+    let site = with_page_template(
+        "{% extends \"base.html\" %}\n{% block main %}\n<img class=\"logo\" src=\"{{ asset('images/logo.svg') }}\">\n{% endblock %}\n",
+    );
+    site.write(
+        "static/images/logo.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    );
+    site.build_ok(&[]);
+    let src = site.html("about/index.html").attr("img.logo", "src");
+    assert!(src.starts_with("/images/logo.svg?v="), "{src}");
+    site.write(
+        "static/images/logo.svg",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>",
+    );
+    site.build_ok(&[]);
+    assert_ne!(site.html("about/index.html").attr("img.logo", "src"), src);
+
+    let site = with_page_template(
+        "{% extends \"base.html\" %}\n{% block main %}\n\n<img src=\"{{ asset('images/nope.svg') }}\">\n{% endblock %}\n",
+    );
+    let err = fails(&site);
+    assert_located(&err, "templates/page.html", 4, None);
+    assert!(err.contains("images/nope.svg"), "{err}");
+}
+
+/// The fingerprint of `style.css` in a page of `out`.
+fn css_in(out: &Path, page: &str) -> String {
+    let doc = common::Doc::open(&out.join(page));
+    doc.attr("link[rel=stylesheet]", "href")
+}
+
+#[test]
+fn watch_mode_gives_pages_the_new_hash_and_serve_swaps_css_only() {
+    let site = TestSite::fixture("english");
+    let out = site.tmp().join("watched");
+    let mut rebuilder = Rebuilder::new(site.root(), &out, SiteOptions::default(), false).unwrap();
+    rebuilder.rebuild().unwrap();
+    let before = css_in(&out, "guides/first-steps/index.html");
+    site.write("static/style.css", "body { color: blue }\n");
+    let report = rebuilder
+        .rebuild_after(&[site.path("static/style.css")])
+        .unwrap();
+    let after = css_in(&out, "guides/first-steps/index.html");
+    assert_ne!(after, before, "the page kept the old hash");
+    assert!(report.written.iter().any(|w| w.ends_with(".html")));
+    // An incremental rebuild equals a full build.
+    let full = site.tmp().join("full");
+    piazza::cli::build(site.root(), &full, &SiteOptions::default(), false, true).unwrap();
+    let files = |dir: &Path| -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        common::walk(dir)
+            .into_iter()
+            .filter(|p| !p.ends_with(".piazza-output"))
+            .map(|p| {
+                (
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert!(
+        files(&out) == files(&full),
+        "the rebuilt output differs from a full build"
+    );
+
+    // The live preview links plain URLs, so a stylesheet edit rewrites only the
+    // stylesheet and open pages swap it without a reload.
+    let preview = site.tmp().join("preview");
+    let options = SiteOptions {
+        preview: true,
+        ..SiteOptions::default()
+    };
+    let mut rebuilder = Rebuilder::new(site.root(), &preview, options, false).unwrap();
+    rebuilder.rebuild().unwrap();
+    assert_eq!(css_in(&preview, "index.html"), "/style.css");
+    site.write("static/style.css", "body { color: green }\n");
+    let report = rebuilder
+        .rebuild_after(&[site.path("static/style.css")])
+        .unwrap();
+    assert_eq!(report.written, vec!["style.css".to_string()]);
+    assert!(report.css_only());
 }

@@ -1,6 +1,7 @@
 //! A light reading of template source, beside minijinja's own parser: where the tags
 //! are and on which line, so an error can point at the line of the mistake (an
-//! unclosed `{% if %}` where it opens, not at the end of the file).
+//! unclosed `{% if %}` where it opens, not at the end of the file) and the asset
+//! names a template uses are known before anything is rendered.
 
 /// A `{% statement %}` or `{{ expression }}` of a template, comments and raw blocks
 /// left out.
@@ -152,6 +153,53 @@ fn has_assignment(text: &str) -> bool {
     false
 }
 
+/// A call of `asset(...)` in a template: the quoted file name, or None when the
+/// argument is not a literal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssetUse {
+    /// The file name in quotes.
+    pub name: Option<String>,
+    /// 1-based line of the tag.
+    pub line: usize,
+}
+
+/// Every `asset(...)` call in the tags of `source`.
+pub fn asset_uses(source: &str) -> Vec<AssetUse> {
+    let mut out = Vec::new();
+    for tag in tags(source) {
+        let text = tag.text;
+        let mut from = 0;
+        while let Some(i) = text[from..].find("asset") {
+            let start = from + i;
+            from = start + "asset".len();
+            let before = text[..start].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                continue;
+            }
+            let Some(args) = text[from..].trim_start().strip_prefix('(') else {
+                continue;
+            };
+            let args = args.trim_start();
+            let name = args
+                .chars()
+                .next()
+                .filter(|c| *c == '"' || *c == '\'')
+                .and_then(|q| {
+                    let (name, after) = args[1..].split_once(q)?;
+                    after
+                        .trim_start()
+                        .starts_with(')')
+                        .then(|| name.to_string())
+                });
+            out.push(AssetUse {
+                name,
+                line: tag.line,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +240,29 @@ mod tests {
         );
         assert_eq!(unclosed("{% if a %}{% else %}{% endif %}"), None);
         assert_eq!(unclosed("{% endif %}"), None);
+    }
+
+    #[test]
+    fn asset_calls_are_found_with_their_names() {
+        let uses = asset_uses(
+            "<link href=\"{{ asset('style.css') }}\">\n{{ asset (\"a b.js\") }}{{ my_asset('x') }}\n{{ asset(name) }}{# asset('gone') #}",
+        );
+        assert_eq!(
+            uses,
+            [
+                AssetUse {
+                    name: Some("style.css".into()),
+                    line: 1
+                },
+                AssetUse {
+                    name: Some("a b.js".into()),
+                    line: 2
+                },
+                AssetUse {
+                    name: None,
+                    line: 3
+                },
+            ]
+        );
     }
 }
