@@ -142,6 +142,7 @@ fn a_wrong_type_says_what_the_key_holds() {
             3,
             "`date` is a date, like 2024-03-01",
         ),
+        ("title: A\nauthor: 3\n", 3, "`author` is a name, or a group"),
     ];
     for (yaml, line, words) in cases {
         let err = front_matter_error(yaml);
