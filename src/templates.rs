@@ -677,6 +677,9 @@ fn syntax_error(e: &minijinja::Error, file: &Path, unclosed: Option<scan::Unclos
     }
 }
 
+/// How many keys the hint of an undefined value names.
+const MAX_KEYS: usize = 40;
+
 /// For an undefined value (`page.titel`), the message in plain words and a hint
 /// naming the keys its parent has, when the parent is a variable of the page or a
 /// global.
@@ -708,12 +711,15 @@ fn undefined_hint(
             for part in parts {
                 value = value.and_then(|v| v.get_attr(part).ok().filter(|v| !v.is_undefined()));
             }
-            value.and_then(|v| v.try_iter().ok()).map(|keys| {
-                (
-                    format!("`{parent}` has"),
-                    keys.map(|k| k.to_string()).collect(),
-                )
-            })
+            value
+                .filter(|v| v.kind() == minijinja::value::ValueKind::Map)
+                .and_then(|v| v.try_iter().ok())
+                .map(|keys| {
+                    (
+                        format!("`{parent}` has"),
+                        keys.map(|k| k.to_string()).collect(),
+                    )
+                })
         }
         None => ctx.try_iter().ok().map(|keys| {
             let names: Vec<String> = keys
@@ -731,6 +737,12 @@ fn undefined_hint(
         Some((has, mut keys)) if !keys.is_empty() => {
             keys.sort();
             keys.dedup();
+            // A data file may be a map of thousands: name the first few.
+            let more = keys.len().saturating_sub(MAX_KEYS);
+            keys.truncate(MAX_KEYS);
+            if more > 0 {
+                keys.push(format!("and {more} more"));
+            }
             format!("{has}: {}; {optional}", keys.join(", "))
         }
         _ => format!("check the spelling; {optional}"),

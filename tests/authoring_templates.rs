@@ -46,6 +46,23 @@ fn an_undefined_value_in_a_site_template_is_an_error_at_its_line() {
 }
 
 #[test]
+fn the_hint_of_an_undefined_value_in_a_big_map_stays_short() {
+    let site = with_page_template(
+        "{% extends \"base.html\" %}\n{% block main %}\n{{ site.data.prices.nope }}\n{% endblock %}\n",
+    );
+    let prices: String = (0..100).map(|i| format!("item{i:03}: {i}\n")).collect();
+    site.write("data/prices.yaml", &prices);
+    let err = fails(&site);
+    assert_located(&err, "templates/page.html", 3, None);
+    assert!(
+        err.contains("`site.data.prices` has: item000, item001"),
+        "{err}"
+    );
+    assert!(err.contains("and 60 more"), "{err}");
+    assert!(!err.contains("item099"), "{err}");
+}
+
+#[test]
 fn an_undefined_loop_or_filter_input_is_an_error_too() {
     let site = with_page_template(
         "{% extends \"base.html\" %}\n{% block main %}\n{% for t in page.tagz %}{{ t.title }}{% endfor %}\n{% endblock %}\n",
