@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::card::CardOf;
@@ -58,6 +59,10 @@ pub enum Code {
     DuplicateDescription,
     /// The generated share card could not fit the title and cut it with an ellipsis.
     CardTitleEllipsized,
+    /// An invisible Unicode direction control in a title or description.
+    DirectionControl,
+    /// An image in the Markdown text without alt text.
+    MarkdownImageAlt,
 }
 
 impl Code {
@@ -75,6 +80,8 @@ impl Code {
             Code::DuplicateTitle => "duplicate-title",
             Code::DuplicateDescription => "duplicate-description",
             Code::CardTitleEllipsized => "card-title-ellipsized",
+            Code::DirectionControl => "direction-control",
+            Code::MarkdownImageAlt => "markdown-image-alt",
         }
     }
 }
@@ -153,6 +160,12 @@ pub fn check(site: &Site) -> Report {
     let content = &site.content;
     let config_lines = ConfigLines::read(&config.root);
     let mut pages = Vec::with_capacity(content.pages.len() + content.sections.len());
+    // The one part that reads files: in parallel, like a build.
+    let mut page_alts: Vec<Vec<usize>> = content
+        .pages
+        .par_iter()
+        .map(|p| images_without_alt(&p.source, &p.shown))
+        .collect();
 
     for (i, p) in content.pages.iter().enumerate() {
         let file = shown(&p.shown);
@@ -187,6 +200,7 @@ pub fn check(site: &Site) -> Report {
             image: site.page_images[i].as_ref(),
             own_image,
             card: card_state(site, CardOf::Page(i)),
+            images_without_alt: std::mem::take(&mut page_alts[i]),
         }));
     }
 
@@ -236,6 +250,11 @@ pub fn check(site: &Site) -> Report {
             image: site.section_images[si].as_ref(),
             own_image: s.image.is_some().then(|| at("image").1),
             card: card_state(site, CardOf::Section(si)),
+            images_without_alt: if s.has_index {
+                images_without_alt(&config.root.join(&s.shown), &s.shown)
+            } else {
+                Vec::new()
+            },
         }));
     }
 
@@ -315,6 +334,8 @@ struct Card<'a> {
     own_image: Option<Option<usize>>,
     /// `Some(ellipsized)` when the image is the page's generated card.
     card: Option<bool>,
+    /// Lines of the Markdown images without alt text, in `file`.
+    images_without_alt: Vec<usize>,
 }
 
 /// Whether a page's image is its generated card, and if so whether the title was cut.
@@ -339,9 +360,19 @@ fn report(c: Card<'_>) -> PageReport {
     }
     let (file, line) = &c.title_at;
     lint_title(c.title, file, *line, &mut findings);
+    lint_direction(c.title, "title", file, *line, &mut findings);
     if c.source == DescriptionSource::FrontMatter {
         let (file, line) = &c.description_at;
         lint_description(&c.description, file, *line, &mut findings);
+        lint_direction(&c.description, "description", file, *line, &mut findings);
+    }
+    for line in c.images_without_alt {
+        findings.push(Finding {
+            code: Code::MarkdownImageAlt,
+            message: "an image in the text has no alt text, so screen readers and readers without images get nothing: write what it shows between the brackets, ![like this](image.png)".into(),
+            file: c.file.clone(),
+            line: Some(line),
+        });
     }
     match (c.image, c.own_image) {
         (Some(img), Some(line)) => lint_image(img, &c.file, line, "`image_alt:`", &mut findings),
@@ -405,6 +436,47 @@ fn lint_description(text: &str, file: &str, line: Option<usize>, out: &mut Vec<F
             code: Code::DescriptionTooLong,
             message: format!(
                 "the description has {n} characters; share cards and search results cut it after about {DESCRIPTION_MAX}"
+            ),
+            file: file.to_string(),
+            line,
+        });
+    }
+}
+
+/// The lines of the Markdown images without alt text in the file at `path`. The loaded
+/// site keeps no page text, so the file is read again; one that cannot be read any more
+/// has nothing to report (the build reports it).
+fn images_without_alt(path: &Path, shown: &Path) -> Vec<usize> {
+    let Ok(text) = crate::content::read_utf8(path, shown) else {
+        return Vec::new();
+    };
+    match crate::content::frontmatter::split(&text, shown) {
+        Ok(split) => crate::markdown::images_without_alt(split.body, split.body_line),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// Unicode's embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069):
+/// invisible, they reorder the text around them, so a title can show other words than
+/// it holds ("gpj.exe" shown as "exe.jpg").
+fn is_direction_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn lint_direction(text: &str, what: &str, file: &str, line: Option<usize>, out: &mut Vec<Finding>) {
+    let mut found: Vec<String> = Vec::new();
+    for c in text.chars().filter(|&c| is_direction_control(c)) {
+        let code = format!("U+{:04X}", c as u32);
+        if !found.contains(&code) {
+            found.push(code);
+        }
+    }
+    if !found.is_empty() {
+        out.push(Finding {
+            code: Code::DirectionControl,
+            message: format!(
+                "the {what} holds the invisible direction control {}, which reorders the text shown around it; delete it",
+                found.join(", ")
             ),
             file: file.to_string(),
             line,
@@ -698,7 +770,21 @@ impl Report {
     }
 }
 
-/// Text on one line, for the table.
+/// Text on one line, for the table, with direction controls shown as their code point
+/// so they cannot reorder the report itself.
 fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    for (i, word) in s.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            if is_direction_control(c) {
+                let _ = write!(out, "<U+{:04X}>", c as u32);
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    out
 }

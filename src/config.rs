@@ -3,11 +3,16 @@
 //! Unknown keys are errors (a typo such as `titel:` must not pass silently), and every
 //! value is validated here so the rest of piazza can trust it.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{yaml_error, Error};
+use crate::links;
+
+use crate::limits::ByteSize;
 
 /// The config file's name inside the site folder.
 pub const CONFIG_FILE: &str = "config.yaml";
@@ -43,7 +48,7 @@ struct RawConfig {
 }
 
 /// An author: a bare name (`author: Anna`) or a name with a link.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[serde(untagged)]
 pub enum Author {
     /// `author: Anna Rossi`
@@ -58,9 +63,71 @@ pub enum Author {
 pub struct AuthorFull {
     /// Display name.
     pub name: String,
-    /// Profile page.
-    #[serde(default)]
+    /// Profile page: checked by [`links::parse_link`].
+    #[serde(default, deserialize_with = "link_url")]
     pub url: Option<String>,
+}
+
+/// Read by hand rather than as an untagged enum, which would hide the position and the
+/// message of an error inside the long form (a refused `url:`).
+impl<'de> Deserialize<'de> for Author {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Author;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a name, or { name: ..., url: ... }")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Author, E> {
+                Ok(Author::Name(s.to_string()))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Author, A::Error> {
+                AuthorFull::deserialize(de::value::MapAccessDeserializer::new(m)).map(Author::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An optional URL that `check` accepts. The check runs inside the visitor, so the YAML
+/// error carries the value's own line and column.
+fn checked_url<'de, D: Deserializer<'de>>(
+    d: D,
+    check: fn(&str) -> Result<(), String>,
+) -> Result<Option<String>, D::Error> {
+    struct Url(fn(&str) -> Result<(), String>);
+    impl<'de> Visitor<'de> for Url {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a URL")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(self)
+        }
+        fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+            (self.0)(s).map_err(E::custom)?;
+            Ok(Some(s.to_string()))
+        }
+    }
+    d.deserialize_option(Url(check))
+}
+
+fn link_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked_url(d, |s| links::parse_link(s).map(|_| ()))
+}
+
+fn image_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked_url(d, links::check_image)
+}
+
+fn file_path<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked_url(d, links::check_file)
 }
 
 impl Author {
@@ -86,7 +153,7 @@ impl Author {
 #[serde(deny_unknown_fields)]
 pub struct Social {
     /// Fallback share image, site-relative (`/images/x.png`) or absolute.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "image_url")]
     pub image: Option<String>,
     /// Alt text of the fallback image.
     #[serde(default)]
@@ -122,7 +189,7 @@ pub struct CardConfig {
     #[serde(default)]
     pub highlight: Option<String>,
     /// A logo under static/ (`/images/logo.svg`), drawn bottom right.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "file_path")]
     pub logo: Option<String>,
 }
 
@@ -153,6 +220,8 @@ pub struct MarkdownOptions {
     pub unsafe_html: bool,
     /// Give headings ids and a link to themselves.
     pub heading_anchors: bool,
+    /// The largest page piazza reads (see [`crate::limits`]).
+    pub max_page_size: ByteSize,
 }
 
 impl Default for MarkdownOptions {
@@ -161,6 +230,7 @@ impl Default for MarkdownOptions {
             smart_punctuation: true,
             unsafe_html: true,
             heading_anchors: true,
+            max_page_size: ByteSize::DEFAULT_PAGE,
         }
     }
 }
@@ -426,6 +496,16 @@ impl Config {
         })
     }
 
+    /// A problem with the value at `key` (`["author", "url"]`) of config.yaml, found once
+    /// the rest of the site is loaded, located at the value.
+    pub fn error_at(&self, key: &[&str], message: impl Into<String>) -> Error {
+        let e = Error::in_file(CONFIG_FILE, message);
+        match locate(&self.root, key) {
+            Some((line, column)) => e.at(line, column),
+            None => e,
+        }
+    }
+
     /// The primary language subtag: `it` for `it-IT`.
     pub fn lang_primary(&self) -> String {
         self.language
@@ -492,6 +572,42 @@ fn resolve_favicon(spec: &str) -> Result<Favicon, (&'static str, String)> {
             format!("`{spec}` is not an icon under static/; name an SVG, PNG or ICO file there, like /images/icon.svg"),
         )),
     }
+}
+
+/// Where the value at `path` is written in the site's config.yaml, as (line, column).
+/// serde_yaml gives an error the position of the value it stopped at, so a visitor that
+/// walks down `path` and fails on arrival finds it, whatever YAML style the file uses.
+fn locate(root: &Path, path: &[&str]) -> Option<(usize, usize)> {
+    struct Seek<'a>(&'a [&'a str]);
+    impl<'de> DeserializeSeed<'de> for Seek<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Seek<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("the value looked for")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<(), A::Error> {
+            let Some((first, rest)) = self.0.split_first() else {
+                return Err(de::Error::custom("found"));
+            };
+            while let Some(key) = m.next_key::<String>()? {
+                if key == *first {
+                    return m.next_value_seed(Seek(rest));
+                }
+                m.next_value::<IgnoredAny>()?;
+            }
+            Ok(())
+        }
+    }
+    let text = std::fs::read_to_string(root.join(CONFIG_FILE)).ok()?;
+    let err = Seek(path)
+        .deserialize(serde_yaml::Deserializer::from_str(&text))
+        .err()?;
+    err.location().map(|l| (l.line(), l.column()))
 }
 
 /// The line where `key:` is first written, for errors found after parsing.

@@ -1,4 +1,5 @@
-//! Image sizes read from file headers (PNG, JPEG, GIF, WebP), without decoding pixels.
+//! Image sizes read from file headers (PNG, JPEG, GIF, WebP) by `imagesize`, the
+//! header reader resvg already brings, without decoding pixels.
 //!
 //! Share cards need `og:image:width` and `og:image:height` so Facebook and WhatsApp can
 //! draw the preview on the first share; reading a few header bytes is enough.
@@ -26,100 +27,22 @@ pub fn read_info(path: &Path) -> std::io::Result<Option<ImageInfo>> {
     Ok(info_from_bytes(&head))
 }
 
-/// Reads the size of an image from its first bytes.
+/// Reads the size of an image from its first bytes: the formats share previews take.
 pub fn info_from_bytes(b: &[u8]) -> Option<ImageInfo> {
-    if b.starts_with(b"\x89PNG\r\n\x1a\n") && b.len() >= 24 && &b[12..16] == b"IHDR" {
-        return Some(ImageInfo {
-            width: be32(&b[16..20]),
-            height: be32(&b[20..24]),
-            mime: "image/png",
-        });
-    }
-    if (b.starts_with(b"GIF87a") || b.starts_with(b"GIF89a")) && b.len() >= 10 {
-        return Some(ImageInfo {
-            width: u16::from_le_bytes([b[6], b[7]]) as u32,
-            height: u16::from_le_bytes([b[8], b[9]]) as u32,
-            mime: "image/gif",
-        });
-    }
-    if b.len() >= 30 && b.starts_with(b"RIFF") && &b[8..12] == b"WEBP" {
-        return webp(b);
-    }
-    if b.starts_with(&[0xFF, 0xD8]) {
-        return jpeg(b);
-    }
-    None
-}
-
-fn be32(b: &[u8]) -> u32 {
-    u32::from_be_bytes([b[0], b[1], b[2], b[3]])
-}
-
-fn webp(b: &[u8]) -> Option<ImageInfo> {
-    let (width, height) = match &b[12..16] {
-        b"VP8 " => {
-            // Lossy: a key frame header, then 14-bit width and height.
-            if b[23..26] != [0x9d, 0x01, 0x2a] {
-                return None;
-            }
-            (
-                (u16::from_le_bytes([b[26], b[27]]) & 0x3fff) as u32,
-                (u16::from_le_bytes([b[28], b[29]]) & 0x3fff) as u32,
-            )
-        }
-        b"VP8L" => {
-            // Lossless: signature 0x2f, then 14 bits each of width-1 and height-1.
-            if b[20] != 0x2f {
-                return None;
-            }
-            let bits = u32::from_le_bytes([b[21], b[22], b[23], b[24]]);
-            ((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1)
-        }
-        b"VP8X" => {
-            // Extended: 24-bit canvas width-1 and height-1.
-            let w = u32::from_le_bytes([b[24], b[25], b[26], 0]) + 1;
-            let h = u32::from_le_bytes([b[27], b[28], b[29], 0]) + 1;
-            (w, h)
-        }
+    use imagesize::ImageType;
+    let mime = match imagesize::image_type(b).ok()? {
+        ImageType::Png => "image/png",
+        ImageType::Jpeg => "image/jpeg",
+        ImageType::Gif => "image/gif",
+        ImageType::Webp => "image/webp",
         _ => return None,
     };
+    let size = imagesize::blob_size(b).ok()?;
     Some(ImageInfo {
-        width,
-        height,
-        mime: "image/webp",
+        width: u32::try_from(size.width).ok()?,
+        height: u32::try_from(size.height).ok()?,
+        mime,
     })
-}
-
-fn jpeg(b: &[u8]) -> Option<ImageInfo> {
-    let mut i = 2;
-    while i + 4 <= b.len() {
-        if b[i] != 0xFF {
-            return None;
-        }
-        let marker = b[i + 1];
-        if marker == 0xFF {
-            i += 1;
-            continue;
-        }
-        if marker == 0xD8 || marker == 0x01 || (0xD0..=0xD7).contains(&marker) {
-            i += 2;
-            continue;
-        }
-        let len = u16::from_be_bytes([b[i + 2], b[i + 3]]) as usize;
-        // Start-of-frame markers carry the size; C4 (DHT), C8 (JPG) and CC (DAC) do not.
-        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
-            if i + 9 > b.len() {
-                return None;
-            }
-            return Some(ImageInfo {
-                height: u16::from_be_bytes([b[i + 5], b[i + 6]]) as u32,
-                width: u16::from_be_bytes([b[i + 7], b[i + 8]]) as u32,
-                mime: "image/jpeg",
-            });
-        }
-        i += 2 + len;
-    }
-    None
 }
 
 /// The MIME type a file name suggests, for images whose header could not be read.
@@ -153,7 +76,8 @@ mod tests {
                 mime: "image/png"
             })
         );
-        let gif = b"GIF89a\xb0\x04\x76\x02";
+        // A logical screen descriptor: size, then flags, background and aspect.
+        let gif = b"GIF89a\xb0\x04\x76\x02\xf7\x00\x00";
         assert_eq!(
             info_from_bytes(gif).map(|i| (i.width, i.height)),
             Some((1200, 630))
@@ -194,5 +118,19 @@ mod tests {
             info_from_bytes(&l).map(|i| (i.width, i.height)),
             Some((1200, 630))
         );
+    }
+
+    #[test]
+    fn truncated_or_unknown_headers_have_no_size() {
+        for b in [
+            &b"\x89PNG\r\n\x1a\n"[..],
+            b"GIF89a",
+            b"RIFF\0\0\0\0WEBPVP8 ",
+            &[0xFF, 0xD8, 0xFF],
+            b"<svg xmlns='http://www.w3.org/2000/svg'/>",
+            b"",
+        ] {
+            assert_eq!(info_from_bytes(b), None, "{b:?}");
+        }
     }
 }

@@ -14,7 +14,11 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod files;
 pub mod image;
+pub mod links;
+
+pub mod limits;
 pub mod markdown;
 pub mod output;
 pub mod outputs;

@@ -15,6 +15,9 @@ use comrak::{Arena, Options};
 
 use crate::config::MarkdownOptions;
 use crate::content::{slugify, SourceRef};
+use crate::links;
+
+use crate::limits::ByteSize;
 
 /// A problem found in a Markdown body, located in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +84,7 @@ fn parse_shortcode(s: &str) -> Option<Result<(Shortcode, usize), (String, String
 /// `body_line`. It reads comrak's tree, as [`render`] does, so code blocks, code spans and
 /// escaped braces (`\{\{`) are skipped exactly as the renderer skips them; bodies with
 /// neither `{{` nor `@/` are not parsed at all.
-pub fn scan(body: &str, body_line: usize) -> Scan {
+pub fn scan(body: &str, body_line: usize, max_page_size: ByteSize) -> Scan {
     let mut out = Scan {
         words: body.split_whitespace().count(),
         ..Scan::default()
@@ -90,7 +93,15 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
         return out;
     }
     let arena = Arena::new();
-    let root = comrak::parse_document(&arena, body, &options(MarkdownOptions::default()));
+    let Some(root) = parse(
+        &arena,
+        body,
+        &options(MarkdownOptions::default()),
+        max_page_size,
+    ) else {
+        out.errors.push(too_many_elements(body_line, max_page_size));
+        return out;
+    };
     let offset = body_line - 1;
     for node in root.descendants() {
         let data = node.data();
@@ -140,6 +151,29 @@ pub fn scan(body: &str, body_line: usize) -> Scan {
     out
 }
 
+/// The file lines of the images in `body` (starting at file line `body_line`) that have
+/// no alt text, `![](x.png)`, for `piazza check`; images in code are not images.
+pub fn images_without_alt(body: &str, body_line: usize) -> Vec<usize> {
+    if !body.contains("![") {
+        return Vec::new();
+    }
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, body, &options(MarkdownOptions::default()));
+    root.descendants()
+        .filter(|n| matches!(n.data().value, NodeValue::Image(_)) && !has_text(n))
+        .map(|n| n.data().sourcepos.start.line + body_line - 1)
+        .collect()
+}
+
+/// Whether anything inside `node` is visible text (an image's alt text).
+fn has_text<'a>(node: &'a AstNode<'a>) -> bool {
+    node.descendants().any(|n| match &n.data().value {
+        NodeValue::Text(t) => !t.trim().is_empty(),
+        NodeValue::Code(c) => !c.literal.trim().is_empty(),
+        _ => false,
+    })
+}
+
 /// Whether `node` is the first of a run of adjacent text nodes.
 fn starts_text_run<'a>(node: &'a AstNode<'a>) -> bool {
     !node
@@ -175,8 +209,9 @@ pub fn options(md: MarkdownOptions) -> Options<'static> {
     o.parse.smart = md.smart_punctuation;
     // `\{\{` becomes an Escaped node, so escaped braces never form a shortcode.
     o.parse.escaped_char_spans = true;
-    // Shortcodes are inserted as raw nodes, so raw output is always on; the author's own
-    // HTML is removed from the tree instead when `unsafe_html` is off.
+    // Shortcodes are inserted as raw nodes, so raw output is always on; when
+    // `unsafe_html` is off, the author's own HTML and links a browser would run are
+    // removed from the tree instead (see `render`).
     o.render.r#unsafe = true;
     o
 }
@@ -195,6 +230,28 @@ pub trait Resolver: Sync {
     fn footnotes_heading(&self) -> String;
 }
 
+/// Parses `body`, giving up (None) once it makes more elements than a page of
+/// `max_page_size` may (see [`crate::limits`]), before they fill the memory.
+fn parse<'a>(
+    arena: &'a Arena<'a>,
+    body: &str,
+    options: &Options,
+    max_page_size: ByteSize,
+) -> Option<&'a AstNode<'a>> {
+    let too_many = || arena.len() > max_page_size.max_elements();
+    comrak::try_parse_document(arena, body, options, &too_many).ok()
+}
+
+fn too_many_elements(body_line: usize, max_page_size: ByteSize) -> MarkdownError {
+    MarkdownError {
+        line: body_line,
+        column: 1,
+        message: crate::limits::too_many_elements(max_page_size),
+        hint: "split the page or its tables, or raise `markdown.max_page_size` in config.yaml"
+            .into(),
+    }
+}
+
 /// Renders a page body to HTML. `body_line` is the file line the body starts on, so
 /// errors point into the `.md` file.
 pub fn render(
@@ -205,7 +262,8 @@ pub fn render(
     resolver: &dyn Resolver,
 ) -> Result<String, Vec<MarkdownError>> {
     let arena = Arena::new();
-    let root = comrak::parse_document(&arena, body, options);
+    let root = parse(&arena, body, options, md.max_page_size)
+        .ok_or_else(|| vec![too_many_elements(body_line, md.max_page_size)])?;
     let mut errors = Vec::new();
     let offset = body_line - 1;
     let nodes: Vec<_> = root.descendants().collect();
@@ -217,6 +275,18 @@ pub fn render(
             NodeValue::Link(l) | NodeValue::Image(l) => (false, false, Some(l.url.clone())),
             _ => (false, false, None),
         };
+        // Without raw HTML nothing on the page may run script, so a link a browser
+        // would run (`javascript:`, ...) is dropped and its text kept, as comrak's safe
+        // mode does: a link's text, or an image's alt text, takes the node's place.
+        if let Some(url) = &link {
+            if !md.unsafe_html && links::dangerous(url) {
+                for child in node.children().collect::<Vec<_>>() {
+                    node.insert_before(child);
+                }
+                node.detach();
+                continue;
+            }
+        }
         if is_html && !md.unsafe_html {
             node.detach();
         } else if is_paragraph {
@@ -465,7 +535,16 @@ pub fn summary(body: &str, max: usize) -> String {
         end -= 1;
     }
     let arena = Arena::new();
-    let root = comrak::parse_document(&arena, &body[..end], &options(MarkdownOptions::default()));
+    // More than one element per byte read is a table filling itself with empty
+    // cells, which holds no text for a summary.
+    let Some(root) = parse(
+        &arena,
+        &body[..end],
+        &options(MarkdownOptions::default()),
+        ByteSize(2 * end as u64),
+    ) else {
+        return String::new();
+    };
     let mut text = String::new();
     for para in root
         .descendants()
@@ -575,7 +654,7 @@ mod tests {
 
     #[test]
     fn scan_finds_refs_outside_code() {
-        let s = scan("a {{ thesis(2) }}\n```\n{{ thesis(9) }}\n```\n`{{ thesis(8) }}` [x](@/guides/a.md)\n{{ foo(1) }}\n", 10);
+        let s = scan("a {{ thesis(2) }}\n```\n{{ thesis(9) }}\n```\n`{{ thesis(8) }}` [x](@/guides/a.md)\n{{ foo(1) }}\n", 10, ByteSize::DEFAULT_PAGE);
         assert_eq!(
             s.theses,
             vec![(

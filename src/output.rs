@@ -5,17 +5,26 @@
 //! marks folders it writes, and refuses to replace a folder that holds files it did not
 //! write (unless `--force`), the site folder itself or any folder that contains it.
 
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::collections::{BTreeSet, HashSet};
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::error::Error;
+use crate::files;
 
 /// The file piazza leaves in every output folder it writes, so it can recognise its own.
 pub const MARKER: &str = ".piazza-output";
 
 pub const MARKER_TEXT: &str =
     "This folder is written by piazza. Each build replaces everything in it.\n";
+
+/// Whether a file or folder name is one of piazza's own, never part of the site: the
+/// marker, locks (`.piazza-*`), temporary files (`.NAME.piazza-tmp`) and build folders
+/// (`.NAME.piazza-new-PID`). A site's own dotfiles (`.well-known/`) are not.
+pub fn is_private(name: &str) -> bool {
+    name.starts_with('.') && name.contains(".piazza-")
+}
 
 /// Where rendered files go. Implemented by a full build's staging folder and by the
 /// watch mode's in-place writer.
@@ -47,7 +56,11 @@ pub fn check_output_folder(site: &Path, out: &Path, force: bool) -> Result<(), E
         .hint("choose an output folder of its own, such as public/ (the default)"));
     }
     for input in ["content", "static", "templates", "themes", "i18n", "data"] {
-        if out_abs.starts_with(site_abs.join(input)) {
+        // Resolved: with content/ a link to texts/, texts/public is inside content/.
+        // A link that leads out of the site or to the site itself is never read.
+        let dir = site_abs.join(input);
+        let read = !dir.exists() || files::folder(site, &site_abs, &dir, &mut Vec::new()).is_some();
+        if read && out_abs.starts_with(absolute(&dir)) {
             return Err(Error::new(format!(
                 "refusing to write the site into {}: it is inside the site's {input}/ folder, which piazza reads",
                 out.display()
@@ -76,57 +89,47 @@ pub fn check_output_folder(site: &Path, out: &Path, force: bool) -> Result<(), E
     Ok(())
 }
 
-/// `path` made absolute and normalised without requiring it to exist.
+/// `path` made absolute with every link resolved, without requiring it to exist: the
+/// part that exists is resolved one component at a time (so `link/..` is the parent
+/// of the link's target, as the system sees it) and the rest appended.
 pub fn absolute(path: &Path) -> PathBuf {
-    if let Ok(p) = path.canonicalize() {
-        return p;
-    }
-    let base = if path.is_absolute() {
-        PathBuf::new()
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
     } else {
-        std::env::current_dir().unwrap_or_default()
+        std::env::current_dir().unwrap_or_default().join(path)
     };
     let mut out = PathBuf::new();
-    for c in base.join(path).components() {
+    for c in joined.components() {
         match c {
-            std::path::Component::ParentDir => {
+            Component::ParentDir => {
                 out.pop();
             }
-            std::path::Component::CurDir => {}
-            c => out.push(c),
-        }
-    }
-    // Resolve the longest existing ancestor so symlinked parents compare correctly.
-    let mut existing = out.clone();
-    let mut rest = Vec::new();
-    while !existing.exists() {
-        match (
-            existing.file_name().map(|n| n.to_os_string()),
-            existing.parent(),
-        ) {
-            (Some(name), Some(parent)) => {
-                rest.push(name);
-                existing = parent.to_path_buf();
+            Component::CurDir => {}
+            c => {
+                out.push(c);
+                if let Ok(real) = out.canonicalize() {
+                    out = real;
+                }
             }
-            _ => return out,
         }
     }
-    let mut resolved = existing.canonicalize().unwrap_or(existing);
-    for name in rest.into_iter().rev() {
-        resolved.push(name);
-    }
-    resolved
+    out
 }
 
 /// A fresh folder beside the output that receives a whole build.
 pub struct Staging {
     out: PathBuf,
     dir: PathBuf,
+    /// Where the output being replaced goes while the new one moves in.
+    old: PathBuf,
     made: Mutex<HashSet<PathBuf>>,
+    /// Held until the build ends; None where the file system cannot lock.
+    _claim: Option<Claim>,
 }
 
 impl Staging {
-    /// Creates the staging folder for `out`.
+    /// Creates the staging folder for `out`, after removing what killed builds of
+    /// `out` left beside it.
     pub fn new(out: &Path) -> Result<Staging, Error> {
         let out = absolute(out);
         let parent = out
@@ -138,7 +141,19 @@ impl Staging {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "public".into());
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, &e))?;
-        let dir = parent.join(format!(".{name}.piazza-new-{}", std::process::id()));
+        let pid = std::process::id();
+        let claim = Claim::take(&beside(&parent, &name, "lock", pid), true)
+            .ok()
+            .flatten();
+        if claim.is_some() {
+            sweep(&out, &parent, &name, pid);
+        }
+        // Left by a dead build that had this process id.
+        let old = beside(&parent, &name, "old", pid);
+        if old.exists() {
+            std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, &e))?;
+        }
+        let dir = beside(&parent, &name, "new", pid);
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, &e))?;
         }
@@ -148,7 +163,9 @@ impl Staging {
         Ok(Staging {
             out,
             dir,
+            old,
             made: Mutex::new(HashSet::new()),
+            _claim: claim,
         })
     }
 
@@ -175,30 +192,25 @@ impl Staging {
 
     /// Puts the finished build in place of the output folder.
     pub fn commit(self) -> Result<(), Error> {
-        let old = self.dir.with_file_name(
-            self.dir
-                .file_name()
-                .map(|n| n.to_string_lossy().replace("piazza-new", "piazza-old"))
-                .unwrap_or_default(),
-        );
+        let old = &self.old;
         {
             // Ctrl-C waits for the swap: the output is always the old site or the new one.
             let _writing = crate::shutdown::writing();
             if self.out.exists() {
-                std::fs::rename(&self.out, &old).map_err(|e| Error::io(&self.out, &e))?;
+                std::fs::rename(&self.out, old).map_err(|e| Error::io(&self.out, &e))?;
                 if let Err(e) = std::fs::rename(&self.dir, &self.out) {
-                    let _ = std::fs::rename(&old, &self.out);
+                    let _ = std::fs::rename(old, &self.out);
                     return Err(Error::io(&self.out, &e));
                 }
-                crate::shutdown::remove_on_interrupt(&old);
+                crate::shutdown::remove_on_interrupt(old);
             } else {
                 std::fs::rename(&self.dir, &self.out).map_err(|e| Error::io(&self.out, &e))?;
             }
             crate::shutdown::keep(&self.dir);
         }
         if old.exists() {
-            std::fs::remove_dir_all(&old).map_err(|e| Error::io(&old, &e))?;
-            crate::shutdown::keep(&old);
+            std::fs::remove_dir_all(old).map_err(|e| Error::io(old, &e))?;
+            crate::shutdown::keep(old);
         }
         Ok(())
     }
@@ -240,6 +252,111 @@ impl Sink for Staging {
     }
 }
 
+/// What a full build of the output `name` puts in `parent`, beside it:
+/// `.NAME.piazza-KIND-PID`, KIND being `new` (the staging folder), `old` (the output
+/// being replaced, for an instant) or `lock`.
+fn beside(parent: &Path, name: &str, kind: &str, pid: u32) -> PathBuf {
+    parent.join(format!(".{name}.piazza-{kind}-{pid}"))
+}
+
+/// A build's claim on what it puts beside the output: an exclusive lock on its
+/// `lock` file, held for the life of the build. The system releases a lock when its
+/// process ends, however it ends (`kill -9` too), so a later build tells a dead
+/// build's leftovers (lock free) from a live build's (lock held).
+struct Claim {
+    _lock: File,
+    path: PathBuf,
+}
+
+impl Claim {
+    /// Locks the file at `path`, creating it; waits for the lock when `wait`, else
+    /// returns None when another process holds it.
+    fn take(path: &Path, wait: bool) -> std::io::Result<Option<Claim>> {
+        loop {
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(path)?;
+            if wait {
+                file.lock()?;
+            } else {
+                match file.try_lock() {
+                    Ok(()) => {}
+                    Err(TryLockError::WouldBlock) => return Ok(None),
+                    Err(TryLockError::Error(e)) => return Err(e),
+                }
+            }
+            // A sweeping build removes the file while it holds the lock: a lock on a
+            // removed file claims nothing, so open the path again.
+            if same_file(&file, path) {
+                return Ok(Some(Claim {
+                    _lock: file,
+                    path: path.to_path_buf(),
+                }));
+            }
+        }
+    }
+}
+
+impl Drop for Claim {
+    /// Removed while still locked, so whoever opens the path next makes a fresh file.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether `path` is still the file `file` has open.
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Whether `path` is still the file `file` has open (Windows refuses to remove a
+/// file another process has locked, so it is whenever it exists).
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// Removes what dead builds of the output `out` (called `name`, in `parent`) left
+/// beside it, except those of `own` process id. A build killed between moving the
+/// output aside and moving its new one in left no output: the old one goes back.
+fn sweep(out: &Path, parent: &Path, name: &str, own: u32) {
+    let prefix = format!(".{name}.piazza-");
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    let pids: BTreeSet<u32> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let file_name = e.file_name();
+            let (kind, pid) = file_name.to_str()?.strip_prefix(&prefix)?.split_once('-')?;
+            matches!(kind, "new" | "old" | "lock").then_some(())?;
+            pid.parse().ok()
+        })
+        .filter(|&pid| pid != own)
+        .collect();
+    for pid in pids {
+        // Held by a live build (or unusable): leave its files alone.
+        let Ok(Some(claim)) = Claim::take(&beside(parent, name, "lock", pid), false) else {
+            continue;
+        };
+        let old = beside(parent, name, "old", pid);
+        if !out.exists() && old.is_dir() {
+            let _ = std::fs::rename(&old, out);
+        }
+        for kind in ["new", "old"] {
+            let _ = std::fs::remove_dir_all(beside(parent, name, kind, pid));
+        }
+        drop(claim);
+    }
+}
+
 /// Escapes text for XML element content and attribute values.
 pub fn xml_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -276,6 +393,22 @@ mod tests {
         std::fs::write(foreign.join("x"), "x").unwrap();
         assert!(check_output_folder(&site, &foreign, false).is_err());
         assert!(check_output_folder(&site, &foreign, true).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn compares_real_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(site.join("texts")).unwrap();
+        std::os::unix::fs::symlink("texts", site.join("content")).unwrap();
+        std::os::unix::fs::symlink("site/texts", dir.path().join("link")).unwrap();
+        assert!(check_output_folder(&site, &site.join("texts/public"), false).is_err());
+        assert!(check_output_folder(&site, &dir.path().join("link/a/b"), false).is_err());
+        assert!(check_output_folder(&site, &site.join("texts/../public"), false).is_ok());
+        // A link to the site itself is never read, so it holds no input.
+        std::os::unix::fs::symlink(".", site.join("static")).unwrap();
+        assert!(check_output_folder(&site, &site.join("public"), false).is_ok());
     }
 
     #[test]

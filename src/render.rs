@@ -13,8 +13,9 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::content::date::Date;
-use crate::content::{frontmatter, read_utf8, Content, Page, PageKind, Section};
+use crate::content::{frontmatter, Content, Page, PageKind, Section};
 use crate::error::{Error, Errors};
+use crate::limits::read_page;
 use crate::markdown::{self, Resolver};
 use crate::output::{xml_escape, Sink};
 use crate::outputs::{list_path, page_count, Item};
@@ -123,10 +124,30 @@ pub struct Card {
     pub number: Option<u32>,
     /// Share image.
     pub image: Option<ImageView>,
-    /// Tags.
-    pub tags: Vec<Link>,
+    /// Tags: a list of [`Link`]s, shared with every other card of the page.
+    pub tags: Value,
     /// Minutes to read.
     pub reading_time: usize,
+}
+
+/// Each page's tags as templates see them (a list of [`Link`]s), made once per build:
+/// a page's card is on each of its tag pages, so making its tags per card would make
+/// build time quadratic in the tags of one page. A [`Value`] is shared, not copied.
+pub fn tag_links(config: &Config, content: &Content) -> Vec<Value> {
+    content
+        .page_tags
+        .iter()
+        .map(|tags| {
+            let links: Vec<Link> = tags
+                .iter()
+                .map(|&t| Link {
+                    title: content.tags[t].name.clone(),
+                    url: config.base_url.url(&content.tags[t].path),
+                })
+                .collect();
+            to_value(&links)
+        })
+        .collect()
 }
 
 /// The site, as the `site` template global.
@@ -192,7 +213,11 @@ impl SiteView {
             feed_url: b.url("/feed.xml"),
             author: config.author.as_ref().map(|a| Link {
                 title: a.name().to_string(),
-                url: a.url().unwrap_or_default().to_string(),
+                url: a
+                    .url()
+                    .and_then(|u| crate::links::resolve(u, b, content))
+                    .map(|(href, _)| href)
+                    .unwrap_or_default(),
             }),
             nav,
             theses_url: content
@@ -238,7 +263,7 @@ struct PageView<'a> {
     date: Option<DateView>,
     updated: Option<DateView>,
     author: Option<Link>,
-    tags: Vec<Link>,
+    tags: Value,
     image: Option<&'a ImageView>,
     number: Option<u32>,
     content: Value,
@@ -332,15 +357,8 @@ impl Site {
         d.map(|d| DateView::new(&d, &self.strings))
     }
 
-    fn tag_links(&self, page: usize) -> Vec<Link> {
-        self.content.page_tags[page]
-            .iter()
-            .map(|&t| &self.content.tags[t])
-            .map(|t| Link {
-                title: t.name.clone(),
-                url: self.url(&t.path),
-            })
-            .collect()
+    fn tag_links(&self, page: usize) -> Value {
+        self.tag_links[page].clone()
     }
 
     /// A page as a list shows it.
@@ -380,7 +398,7 @@ impl Site {
     fn render_page(&self, i: usize) -> Result<String, Error> {
         let c = &self.content;
         let p = &c.pages[i];
-        let text = read_utf8(&p.source, &p.shown)?;
+        let text = read_page(&p.source, &p.shown, self.config.markdown.max_page_size)?;
         let split = frontmatter::split(&text, &p.shown)?;
         let html = markdown::render(
             split.body,
@@ -404,6 +422,9 @@ impl Site {
             .map(|(n, path)| (n.clone(), self.abs(path)))
             .collect();
         let author = p.author.as_ref().or(self.config.author.as_ref());
+        let author_url = author
+            .and_then(|a| a.url())
+            .and_then(|u| crate::links::resolve(u, &self.config.base_url, &self.content));
         let image = self.page_images[i].as_ref();
         let description = p.summary.as_str();
         let head = social::head(
@@ -420,7 +441,10 @@ impl Site {
                 image,
                 published: p.date,
                 modified: p.updated,
-                author,
+                author: author.map(|a| social::Person {
+                    name: a.name(),
+                    url: author_url.as_ref().map(|(_, abs)| abs.clone()),
+                }),
                 tags: &p.tags,
                 section: (p.section != 0).then_some(section.title.as_str()),
                 number: p.number,
@@ -455,7 +479,7 @@ impl Site {
             updated: self.date_view(p.updated),
             author: author.map(|a| Link {
                 title: a.name().to_string(),
-                url: a.url().unwrap_or_default().to_string(),
+                url: author_url.map(|(href, _)| href).unwrap_or_default(),
             }),
             tags: self.tag_links(i),
             image,
@@ -565,7 +589,7 @@ impl Site {
             return Ok(Value::from_safe_string(String::new()));
         }
         let source = self.config.root.join(&s.shown);
-        let text = read_utf8(&source, &s.shown)?;
+        let text = read_page(&source, &s.shown, self.config.markdown.max_page_size)?;
         let split = frontmatter::split(&text, &s.shown)?;
         let html = markdown::render(
             split.body,

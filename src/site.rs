@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::config::{BaseUrl, Config};
 use crate::content::{self, Content, LoadCache, LoadOptions, Page, PageKind};
 use crate::error::{Error, Errors};
+use crate::files::{self, Names};
 use crate::image;
 use crate::markdown;
 use crate::outputs::Outputs;
@@ -66,6 +67,8 @@ pub struct Site {
     pub files: Vec<StaticFile>,
     /// Each page's share image (its own or the fallback).
     pub page_images: Vec<Option<ImageView>>,
+    /// Each page's tags as templates see them ([`crate::render::tag_links`]).
+    pub tag_links: Vec<minijinja::Value>,
     /// Each section's share image.
     pub section_images: Vec<Option<ImageView>>,
     /// The fallback share image from `social.image`.
@@ -121,8 +124,9 @@ impl Site {
                 return Err(errors.sorted());
             }
         };
-        let strings = Strings::load(&config, &theme)?;
         let mut warnings = content.warnings.clone();
+        warnings.extend(theme.warnings.iter().cloned());
+        let strings = Strings::load(&config, &theme, &mut warnings)?;
         let mut files = collect_files(&config, &theme, &content, &mut warnings, &mut errors);
         if let Some(icon) = &config.favicon {
             use_site_favicon(icon, &mut files, &mut errors);
@@ -148,7 +152,7 @@ impl Site {
             Some(spec) => match resolve(spec, None, config.social.image_alt.as_ref()) {
                 Ok(img) => Some(img),
                 Err(m) => {
-                    errors.push(Error::in_file(crate::config::CONFIG_FILE, m).hint(
+                    errors.push(config.error_at(&["social", "image"], m).hint(
                         "social.image is a path under static/ (e.g. /images/share.png) or an absolute URL",
                     ));
                     None
@@ -156,6 +160,22 @@ impl Site {
             },
             None => None,
         };
+        if let Some(target) = config
+            .author
+            .as_ref()
+            .and_then(|a| a.url())
+            .and_then(|u| u.strip_prefix("@/"))
+        {
+            if content.resolve_link(target).is_none() {
+                errors.push(
+                    config.error_at(
+                        &["author", "url"],
+                        format!("the author link @/{target} points to no published file in content/"),
+                    )
+                    .hint("the path is relative to content/, e.g. @/about.md; check the spelling, and that the page is not a draft"),
+                );
+            }
+        }
         let mut page_images = Vec::with_capacity(content.pages.len());
         for p in &content.pages {
             let img = match &p.image {
@@ -212,9 +232,9 @@ impl Site {
         errors.0.extend(outputs.check().0);
         errors.into_result()?;
 
+        let data = load_data(&config, &mut warnings)?;
         let assets = AssetFiles::new(&files, &config.base_url, !options.preview);
-        let site_view =
-            crate::render::SiteView::new(&config, &content, &assets, load_data(&config)?)?;
+        let site_view = crate::render::SiteView::new(&config, &content, &assets, data)?;
         let site_value = to_value(&site_view);
         let templates = Templates::load(
             &config,
@@ -222,8 +242,10 @@ impl Site {
             &strings,
             &config.base_url,
             site_value,
+            &mut warnings,
             &assets,
         )?;
+        let tag_links = crate::render::tag_links(&config, &content);
         let mut site = Site {
             markdown: markdown::options(config.markdown),
             config,
@@ -233,6 +255,7 @@ impl Site {
             templates,
             files,
             page_images,
+            tag_links,
             section_images,
             default_image,
             thesis_html: HashMap::new(),
@@ -365,7 +388,7 @@ fn collect_files(
     let mut site_files = Vec::new();
     let static_dir = config.root.join("static");
     if static_dir.is_dir() {
-        for rel in content::walk(&config.root, &static_dir, warnings, errors)
+        for rel in files::walk(&config.root, &static_dir, Names::Dotfiles, warnings, errors)
             .into_iter()
             .map(|w| w.rel)
         {
@@ -487,15 +510,17 @@ fn resolve_image(
 }
 
 /// `data/*.yaml`, available to templates as `site.data.NAME`.
-fn load_data(config: &Config) -> Result<BTreeMap<String, serde_yaml::Value>, Errors> {
+fn load_data(
+    config: &Config,
+    warnings: &mut Vec<Error>,
+) -> Result<BTreeMap<String, serde_yaml::Value>, Errors> {
     let dir = config.root.join("data");
     let mut out = BTreeMap::new();
     if !dir.is_dir() {
         return Ok(out);
     }
     let mut errors = Errors::default();
-    let mut warnings = Vec::new();
-    for rel in content::walk(&config.root, &dir, &mut warnings, &mut errors)
+    for rel in files::walk(&config.root, &dir, Names::NoHidden, warnings, &mut errors)
         .into_iter()
         .map(|w| w.rel)
     {

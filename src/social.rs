@@ -8,7 +8,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 use serde_json::{json, Value as Json};
 
-use crate::config::{Author, Config, Network};
+use crate::config::{Config, Network};
 use crate::content::date::Date;
 use crate::templates::Strings;
 
@@ -118,7 +118,7 @@ pub struct PageMeta<'a> {
     /// Last update.
     pub modified: Option<Date>,
     /// Author.
-    pub author: Option<&'a Author>,
+    pub author: Option<Person<'a>>,
     /// Tags.
     pub tags: &'a [String],
     /// Section name, for article:section.
@@ -127,6 +127,15 @@ pub struct PageMeta<'a> {
     pub number: Option<u32>,
     /// Breadcrumb trail: (name, absolute URL), home first, this page last.
     pub breadcrumbs: &'a [(String, String)],
+}
+
+/// A page's author, as share metadata names them.
+#[derive(Debug, Clone)]
+pub struct Person<'a> {
+    /// Display name.
+    pub name: &'a str,
+    /// Absolute URL of their page, when they have one.
+    pub url: Option<String>,
 }
 
 /// Builds the head for one page.
@@ -171,8 +180,8 @@ pub fn head(config: &Config, meta: &PageMeta<'_>, logo: Option<&ImageView>) -> H
         if let Some(d) = meta.modified.or(meta.published) {
             p("article:modified_time", &d.rfc3339());
         }
-        if let Some(a) = meta.author {
-            p("article:author", a.url().unwrap_or(a.name()));
+        if let Some(a) = &meta.author {
+            p("article:author", a.url.as_deref().unwrap_or(a.name));
         }
         if let Some(s) = meta.section {
             p("article:section", s);
@@ -239,9 +248,9 @@ pub fn json_ld(config: &Config, meta: &PageMeta<'_>, logo: Option<&ImageView>) -
         }
         o
     });
-    let author = meta.author.or(config.author.as_ref()).map(|a| {
-        let mut p = json!({ "@type": "Person", "name": a.name() });
-        if let Some(u) = a.url() {
+    let author = meta.author.as_ref().map(|a| {
+        let mut p = json!({ "@type": "Person", "name": a.name });
+        if let Some(u) = &a.url {
             p["url"] = json!(u);
         }
         p

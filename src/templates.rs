@@ -16,6 +16,7 @@ use serde::Deserialize;
 use crate::config::{BaseUrl, Config};
 use crate::content::date::Date;
 use crate::error::{yaml_error, Error, Errors};
+use crate::files::{self, Names};
 
 mod assets;
 mod scan;
@@ -29,8 +30,12 @@ mod embedded {
 /// Where one layer of theme files lives.
 #[derive(Debug, Clone)]
 enum Layer {
-    /// A folder on disk, and how errors should name it.
-    Dir { root: PathBuf, shown: PathBuf },
+    /// A folder on disk, how errors should name it, and its files (found once, when
+    /// the theme is loaded), keyed by their path inside it.
+    Dir {
+        shown: PathBuf,
+        files: BTreeMap<String, PathBuf>,
+    },
     /// The default theme inside the binary.
     Embedded,
 }
@@ -54,6 +59,8 @@ pub struct Theme {
     pub name: String,
     /// Settings from `theme.yaml`.
     pub meta: ThemeMeta,
+    /// Files of the theme left out (links that lead out of it).
+    pub warnings: Vec<Error>,
 }
 
 /// `theme.yaml`.
@@ -75,14 +82,33 @@ pub struct ThemeMeta {
 }
 
 impl Theme {
-    /// Finds the theme named in the config.
+    /// Finds the theme named in the config. A theme folder must lie inside the site
+    /// (a link to a theme elsewhere is an error: the build would publish files from
+    /// outside the site), and each file inside the theme's folder.
     pub fn load(config: &Config) -> Result<Theme, Error> {
         let site_theme = config.root.join("themes").join(&config.theme);
+        let shown = Path::new("themes").join(&config.theme);
         let mut layers = Vec::new();
+        let mut warnings = Vec::new();
         if site_theme.is_dir() {
+            let site_real = files::real(&config.root);
+            let theme_real = files::real(&site_theme);
+            if !theme_real.starts_with(&site_real) || theme_real == site_real {
+                return Err(Error::in_file(
+                    &shown,
+                    format!(
+                        "the theme folder leads to {}, outside the site",
+                        theme_real.display()
+                    ),
+                )
+                .hint(format!(
+                    "copy the theme into {} (or add it as a git submodule) instead of linking to it",
+                    shown.display()
+                )));
+            }
             layers.push(Layer::Dir {
-                root: site_theme,
-                shown: Path::new("themes").join(&config.theme),
+                files: theme_files(&config.root, &site_theme, &theme_real, &mut warnings),
+                shown,
             });
         } else if config.theme != "default" {
             return Err(Error::in_file(
@@ -96,6 +122,7 @@ impl Theme {
             layers,
             name: config.theme.clone(),
             meta: ThemeMeta::default(),
+            warnings,
         };
         if let Some(f) = theme.file("theme.yaml") {
             let text = String::from_utf8_lossy(&f.bytes);
@@ -110,12 +137,12 @@ impl Theme {
     /// The most specific file at `rel` inside the theme.
     pub fn file(&self, rel: &str) -> Option<ThemeFile> {
         self.layers.iter().find_map(|layer| match layer {
-            Layer::Dir { root, shown } => {
-                let path = root.join(rel);
-                std::fs::read(&path).ok().map(|bytes| ThemeFile {
+            Layer::Dir { shown, files } => {
+                let path = files.get(rel)?;
+                std::fs::read(path).ok().map(|bytes| ThemeFile {
                     bytes: Cow::Owned(bytes),
                     shown: shown.join(rel),
-                    source: Some(path),
+                    source: Some(path.clone()),
                 })
             }
             Layer::Embedded => embedded::FILES
@@ -150,15 +177,19 @@ impl Theme {
                         }
                     }
                 }
-                Layer::Dir { root, shown } => {
-                    for (rel, path) in list_files(&root.join(dir)) {
-                        if let Ok(bytes) = std::fs::read(&path) {
+                Layer::Dir { shown, files } => {
+                    let prefix = format!("{dir}/");
+                    for (p, path) in files {
+                        let Some(rel) = p.strip_prefix(&prefix) else {
+                            continue;
+                        };
+                        if let Ok(bytes) = std::fs::read(path) {
                             out.insert(
-                                rel.clone(),
+                                rel.to_string(),
                                 ThemeFile {
                                     bytes: Cow::Owned(bytes),
-                                    shown: shown.join(dir).join(&rel),
-                                    source: Some(path),
+                                    shown: shown.join(p),
+                                    source: Some(path.clone()),
                                 },
                             );
                         }
@@ -170,27 +201,33 @@ impl Theme {
     }
 }
 
-/// Files under `dir`, relative and `/`-separated, skipping hidden ones and symlinks.
-fn list_files(dir: &Path) -> Vec<(String, PathBuf)> {
-    if !dir.is_dir() {
-        return Vec::new();
+/// The files of the theme folder `dir` (real path `real`) that a theme has:
+/// `theme.yaml`, `i18n/`, `templates/` and `static/` (dotfiles included, as for the
+/// site's static/), keyed by their path inside it.
+fn theme_files(
+    site_root: &Path,
+    dir: &Path,
+    real: &Path,
+    warnings: &mut Vec<Error>,
+) -> BTreeMap<String, PathBuf> {
+    let mut out = BTreeMap::new();
+    let meta = dir.join("theme.yaml");
+    if meta.is_file() && files::file_inside(site_root, real, &meta, warnings) {
+        out.insert("theme.yaml".to_string(), meta);
     }
-    walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| {
-            let rel = e.path().strip_prefix(dir).ok()?;
-            let rel: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            Some((rel.join("/"), e.path().to_path_buf()))
-        })
-        .collect()
+    // Unreadable theme files were always skipped: a theme falls back to the default.
+    let mut unreadable = Errors::default();
+    for (sub, names) in [
+        ("i18n", Names::NoHidden),
+        ("templates", Names::NoHidden),
+        ("static", Names::Dotfiles),
+    ] {
+        let sub_dir = dir.join(sub);
+        for w in files::walk_within(site_root, real, &sub_dir, names, warnings, &mut unreadable) {
+            out.insert(format!("{sub}/{}", w.rel), sub_dir.join(&w.rel));
+        }
+    }
+    out
 }
 
 /// UI strings in the site language, with English as the fallback for missing keys.
@@ -203,7 +240,12 @@ pub struct Strings {
 impl Strings {
     /// Loads the theme's `i18n/en.yaml`, then the language's file, then the site's own
     /// `i18n/LANG.yaml`, each overriding single keys of the one before.
-    pub fn load(config: &Config, theme: &Theme) -> Result<Strings, Errors> {
+    /// A site file that is a link out of the site's i18n/ folder is left out.
+    pub fn load(
+        config: &Config,
+        theme: &Theme,
+        warnings: &mut Vec<Error>,
+    ) -> Result<Strings, Errors> {
         let lang = config.language.to_ascii_lowercase();
         let primary = config.lang_primary();
         let mut candidates = vec!["en".to_string(), primary.clone()];
@@ -214,6 +256,12 @@ impl Strings {
         let mut strings = Strings::default();
         let mut errors = Errors::default();
         let mut found_language = primary == "en";
+        let site_i18n = files::folder(
+            &config.root,
+            &files::real(&config.root),
+            &config.root.join("i18n"),
+            warnings,
+        );
         for code in &candidates {
             let name = format!("i18n/{code}.yaml");
             if let Some(f) = theme.file(&name) {
@@ -223,7 +271,11 @@ impl Strings {
                 }
             }
             let site_file = config.root.join(&name);
-            if site_file.is_file() {
+            let readable = site_file.is_file()
+                && site_i18n.as_ref().is_some_and(|real| {
+                    files::file_inside(&config.root, real, &site_file, warnings)
+                });
+            if readable {
                 found_language |= code != "en";
                 match std::fs::read(&site_file) {
                     Ok(bytes) => {
@@ -401,13 +453,19 @@ impl Templates {
         strings: &Strings,
         base_url: &BaseUrl,
         site: Value,
+        warnings: &mut Vec<Error>,
         assets: &AssetFiles<'_>,
     ) -> Result<Templates, Errors> {
-        let mut files = theme.files_under("templates");
-        for (rel, path) in list_files(&config.root.join("templates")) {
+        let mut sources = theme.files_under("templates");
+        let dir = config.root.join("templates");
+        let mut errors = Errors::default();
+        let walked = files::walk(&config.root, &dir, Names::NoHidden, warnings, &mut errors);
+        errors.into_result()?;
+        for rel in walked.into_iter().map(|w| w.rel) {
+            let path = dir.join(&rel);
             match std::fs::read(&path) {
                 Ok(bytes) => {
-                    files.insert(
+                    sources.insert(
                         rel.clone(),
                         ThemeFile {
                             bytes: Cow::Owned(bytes),
@@ -443,7 +501,7 @@ impl Templates {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         let mut parts: BTreeMap<String, (u64, Option<Vec<String>>)> = BTreeMap::new();
         let mut asset_urls: HashMap<String, Option<String>> = HashMap::new();
-        for (name, file) in files {
+        for (name, file) in sources {
             std::hash::Hash::hash(&(&name, &file.bytes), &mut hasher);
             let Ok(source) = String::from_utf8(file.bytes.into_owned()) else {
                 errors.push(Error::in_file(

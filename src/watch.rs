@@ -73,6 +73,10 @@ pub struct Rebuilder {
     /// Present only while the output matches the sources: any failed rebuild drops
     /// it, so the next one reloads the whole site and reports every error again.
     live: Option<Live>,
+    /// Whether the output folder holds only files this rebuilder accounts for. Until
+    /// then it may hold an earlier run's (pages deleted since, drafts, a killed
+    /// rebuild's temporary files), which the next full rebuild sweeps away.
+    swept: bool,
 }
 
 impl Rebuilder {
@@ -94,6 +98,7 @@ impl Rebuilder {
             cache: LoadCache::default(),
             written: HashMap::new(),
             live: None,
+            swept: false,
         })
     }
 
@@ -151,16 +156,41 @@ impl Rebuilder {
         let todo: Vec<usize> = (0..prints.items.len())
             .filter(|&k| self.written.get(&prints.outs[k]).map(|w| w.0) != Some(prints.values[k]))
             .collect();
+        let current: HashSet<&str> = prints.outs.iter().map(String::as_str).collect();
         // Ctrl-C waits until the output is whole: new files in place, stale ones gone.
         let _writing = crate::shutdown::writing();
-        let mut report = commit(&site, &prints, &todo, &self.out, &mut self.written)?;
-        let current: HashSet<&str> = prints.outs.iter().map(String::as_str).collect();
+        // Before the commit, so that a folder left where a file now goes (or the
+        // other way round) is out of the way.
+        let swept = if self.swept {
+            Vec::new()
+        } else {
+            sweep(&self.out, &current)?
+        };
+        self.swept = true;
         let stale: Vec<String> = self
             .written
             .keys()
             .filter(|k| !current.contains(k.as_str()))
             .cloned()
             .collect();
+        // A stale output where a new one needs a folder, or inside a folder where a new
+        // file goes, would make the commit fail: it goes first. The rest go after the
+        // commit, so a failed render leaves the output as it was.
+        let folders: HashSet<&str> = if stale.is_empty() {
+            HashSet::new()
+        } else {
+            current.iter().flat_map(|c| folders_of(c)).collect()
+        };
+        let (in_the_way, stale): (Vec<String>, Vec<String>) = stale
+            .into_iter()
+            .partition(|rel| blocks(rel, &current, &folders));
+        for rel in &in_the_way {
+            remove_output(&self.out, rel);
+            self.written.remove(rel);
+        }
+        let mut report = commit(&site, &prints, &todo, &self.out, &mut self.written)?;
+        report.removed = swept;
+        report.removed.extend(in_the_way);
         for rel in stale {
             remove_output(&self.out, &rel);
             self.written.remove(&rel);
@@ -361,6 +391,49 @@ fn stage(
         return Err(Error::io(&tmp, &e));
     }
     Ok((bytes_hash, Some(tmp)))
+}
+
+/// Removes from `out` every file that is none of the outputs `current`, and every
+/// folder left empty, so that an output folder written by an earlier run becomes what
+/// a fresh full build writes. piazza's own files at its top (the marker, a lock) stay.
+/// Returns the files removed.
+fn sweep(out: &Path, current: &HashSet<&str>) -> Result<Vec<String>, Error> {
+    let mut removed = Vec::new();
+    let entries = walkdir::WalkDir::new(out).min_depth(1).contents_first(true);
+    for entry in entries {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(out).to_path_buf();
+            Error::io(&path, &e.into())
+        })?;
+        let path = entry.path();
+        if entry.file_type().is_dir() {
+            // A folder that still holds outputs is not empty, and stays.
+            let _ = std::fs::remove_dir(path);
+            continue;
+        }
+        let rel = path
+            .strip_prefix(out)
+            .unwrap_or(path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let own = entry.depth() == 1 && rel.starts_with(".piazza-");
+        if !own && !current.contains(rel.as_str()) {
+            std::fs::remove_file(path).map_err(|e| Error::io(path, &e))?;
+            removed.push(rel);
+        }
+    }
+    Ok(removed)
+}
+
+/// The folders an output path lies in: `a/b/c.html` -> `a`, `a/b`.
+fn folders_of(rel: &str) -> impl Iterator<Item = &str> {
+    rel.match_indices('/').map(|(i, _)| &rel[..i])
+}
+
+/// Whether the stale output `rel` stands in the way of a current output: one of its
+/// folders is a current file, or it is a file where current outputs need a folder.
+fn blocks(rel: &str, current: &HashSet<&str>, folders: &HashSet<&str>) -> bool {
+    folders.contains(rel) || folders_of(rel).any(|f| current.contains(f))
 }
 
 /// Removes an output file piazza wrote, and the folders it leaves empty.
@@ -774,6 +847,12 @@ pub fn is_temp_file(path: &Path) -> bool {
 /// The folders and files of a site that a change in may alter the output.
 const WATCHED: [&str; 6] = ["content", "static", "templates", "themes", "i18n", "data"];
 
+/// Whether the watched folder `dir` of the site at `root` (a real path) is one a
+/// build reads: a link out of the site (`static -> /etc`) is neither read nor watched.
+fn readable(root: &Path, dir: &str) -> bool {
+    crate::files::folder(root, root, &root.join(dir), &mut Vec::new()).is_some()
+}
+
 /// How the watcher learns about changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Watcher {
@@ -833,6 +912,7 @@ fn start_polling(root: PathBuf, ignore: PathBuf, every: Duration, tx: mpsc::Send
         let config = root.join(crate::config::CONFIG_FILE);
         WATCHED
             .iter()
+            .filter(|dir| readable(&root, dir))
             .flat_map(|dir| walkdir::WalkDir::new(root.join(dir)).into_iter())
             .filter_map(Result::ok)
             .filter(|e| e.file_type().is_file() && !e.path().starts_with(&ignore))
@@ -883,7 +963,7 @@ pub fn watch(
     let add_watches = |add_watch: &mut AddWatch, watched: &mut HashSet<PathBuf>| {
         for dir in WATCHED {
             let path = root.join(dir);
-            if path.is_dir()
+            if readable(&root, dir)
                 && !watched.contains(&path)
                 && add_watch(&path, RecursiveMode::Recursive).is_ok()
             {

@@ -159,23 +159,13 @@ fn pages_load_without_failed_requests_or_console_errors() {
         return;
     };
     let site = TestSite::copy_of(&Path::new(env!("CARGO_MANIFEST_DIR")).join("site"));
-    let port = free_port();
-    let mut serve = Guard::spawn(
-        "piazza serve",
-        Path::new(env!("CARGO_BIN_EXE_piazza")),
-        &[
-            OsStr::new("serve"),
-            OsStr::new("--site"),
-            site.root().as_os_str(),
-            OsStr::new("--port"),
-            OsStr::new(&port.to_string()),
-        ],
-        site.tmp().join("serve.log"),
-    );
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    serve.poll_until("the home page", Instant::now() + STARTUP, || {
-        http(addr, "GET", "/", None).is_ok_and(|(status, _)| status == 200)
-    });
+    let mut serve = Serve::spawn(&site);
+    let addr = serve.addr;
+    serve
+        .process
+        .poll_until("the home page", Instant::now() + STARTUP, || {
+            http(addr, "GET", "/", None).is_ok_and(|(status, _)| status == 200)
+        });
     let driver = Driver::start(&tools, site.tmp());
     let browser = driver.session(&tools.chromium, &site.tmp().join("chromium-profile"));
     for path in [
@@ -348,15 +338,12 @@ impl Drop for Guard {
 /// `piazza serve` on the test site.
 struct Serve {
     addr: SocketAddr,
-    _process: Guard,
+    process: Guard,
 }
 
 impl Serve {
-    /// Starts the server and returns once it serves the built guide and its watcher
-    /// sees changes: a probe file written into `static/` must come out of a rebuild.
-    /// (A page that loads proves the build, not the watcher.) The probe is written
-    /// again every second in case a write was missed.
-    fn start(site: &TestSite) -> Serve {
+    /// Starts `piazza serve` on the site and returns once it takes connections.
+    fn spawn(site: &TestSite) -> Serve {
         let port = free_port();
         let mut process = Guard::spawn(
             "piazza serve",
@@ -380,6 +367,17 @@ impl Serve {
             "port {port} was taken meanwhile:\n{}",
             process.log()
         );
+        Serve { addr, process }
+    }
+
+    /// Starts the server and returns once it serves the built guide and its watcher
+    /// sees changes: a probe file written into `static/` must come out of a rebuild.
+    /// (A page that loads proves the build, not the watcher.) The probe is written
+    /// again every second in case a write was missed.
+    fn start(site: &TestSite) -> Serve {
+        let mut serve = Serve::spawn(site);
+        let (addr, process) = (serve.addr, &mut serve.process);
+        let deadline = Instant::now() + STARTUP;
         process.poll_until("the guide page", deadline, || {
             http(addr, "GET", GUIDE_PATH, None)
                 .is_ok_and(|(status, body)| status == 200 && body.contains(OLD_TITLE))
@@ -394,10 +392,7 @@ impl Serve {
             http(addr, "GET", "/watch-probe.txt", None)
                 .is_ok_and(|(status, body)| status == 200 && body == "probe")
         });
-        Serve {
-            addr,
-            _process: process,
-        }
+        serve
     }
 }
 

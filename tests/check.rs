@@ -444,3 +444,66 @@ fn example_site_passes_strict() {
     assert!(json["pages_checked"].as_u64().unwrap() > 10);
     assert!(!site.join("public").exists(), "check writes nothing");
 }
+
+#[test]
+fn direction_controls_and_images_without_alt_are_findings() {
+    let (_tmp, site) = copy_of(CLEAN);
+    // U+202E turns the rest of the title around in a share card: "gpj.exe" reads "exe.jpg".
+    std::fs::write(
+        site.join("content/guides/bidi.md"),
+        "---\ntitle: \"Scarica il file \u{202E}gpj.exe\"\ndescription: \"Una descrizione con un isolamento \u{2066}nascosto\u{2069} dentro.\"\ndate: 2025-03-04\n---\nTesto.\n\n![](/images/card.png) e ![ ](/images/wide.png)\n\n![Una scheda bianca](/images/card.png)\n\n```\n![](/in-code.png)\n```\n",
+    )
+    .unwrap();
+    let index = site.join("content/guides/_index.md");
+    let text = std::fs::read_to_string(&index).unwrap();
+    std::fs::write(&index, text.replacen("title: \"", "title: \"\u{202D}", 1)).unwrap();
+
+    let (run, json) = check_json(site.to_str().unwrap(), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let found = findings(&json);
+    for (file, code, line) in [
+        ("content/guides/bidi.md", "direction-control", 2),
+        ("content/guides/bidi.md", "direction-control", 3),
+        ("content/guides/bidi.md", "markdown-image-alt", 8),
+        ("content/guides/_index.md", "direction-control", 2),
+    ] {
+        assert!(
+            found.contains(&(file.to_string(), code.to_string(), Some(line))),
+            "no {code} at {file}:{line} in {found:?}"
+        );
+    }
+    let alt = page(&json, "content/guides/bidi.md")["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "markdown-image-alt")
+        .count();
+    assert_eq!(
+        alt, 2,
+        "both images on line 8, not the one with alt text or in code"
+    );
+    let message = finding(&json, "content/guides/bidi.md", "direction-control")["message"]
+        .as_str()
+        .unwrap();
+    assert!(message.contains("U+202E"), "{message}");
+
+    let run = check(site.to_str().unwrap(), &[]);
+    for line in [
+        "warning: content/guides/bidi.md:2: ",
+        "warning: content/guides/bidi.md:8: ",
+    ] {
+        assert!(
+            run.stdout.lines().any(|l| l.trim_start().starts_with(line)
+                && (l.ends_with("[direction-control]") || l.ends_with("[markdown-image-alt]"))),
+            "no `{line}...` finding in\n{}",
+            run.stdout
+        );
+    }
+    assert!(
+        !run.stdout.contains('\u{202E}'),
+        "the report itself shows no control: {}",
+        run.stdout
+    );
+    let strict = check(site.to_str().unwrap(), &["--strict"]);
+    assert_eq!(strict.code, 1, "{}", strict.stdout);
+}

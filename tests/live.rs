@@ -1011,3 +1011,95 @@ fn ctrl_c_stops_the_server_cleanly() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// Every file under `dir` (relative path -> bytes) and every folder (ending in `/`).
+fn output_tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| {
+            let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if e.file_type().is_dir() {
+                (format!("{rel}/"), Vec::new())
+            } else {
+                (rel, std::fs::read(e.path()).unwrap_or_default())
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn build_watch_starts_from_what_a_fresh_build_writes() {
+    let site = TestSite::fixture("watch");
+    site.write(
+        "content/guides/bozza.md",
+        "---\ntitle: \"Bozza\"\ndate: 2024-01-01\ndraft: true\n---\n\nNon ancora.\n",
+    );
+    site.build_ok(&["--drafts"]);
+    let out = site.out();
+    assert!(out.join("guides/bozza/index.html").is_file());
+    // A rebuild killed mid-write left its temporary file.
+    std::fs::write(out.join("guides/.index.html.piazza-tmp"), "half a page").expect("write");
+
+    let process = Process::spawn(
+        "piazza build --watch",
+        &[
+            OsStr::new("build"),
+            OsStr::new("--watch"),
+            OsStr::new("--site"),
+            site.root().as_os_str(),
+            OsStr::new("--out"),
+            out.as_os_str(),
+        ],
+        site.tmp().join("build-watch.log"),
+    );
+    process.wait_for("the \"watching\" line after the first build", || {
+        if process.log().contains("watching") {
+            Ok(())
+        } else {
+            Err("no \"watching\" line".to_string())
+        }
+    });
+    assert!(
+        !out.join("guides/bozza").exists(),
+        "the draft built with --drafts is still in the output"
+    );
+    let fresh = site.tmp().join("fresh");
+    site.build_raw(&[OsStr::new("--out"), fresh.as_os_str()])
+        .success();
+    let (got, expected) = (output_tree(&out), output_tree(&fresh));
+    let differ: Vec<&String> = expected
+        .keys()
+        .chain(got.keys())
+        .filter(|k| expected.get(*k) != got.get(*k))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "the watched output differs from a fresh build in {differ:?}"
+    );
+}
+
+#[test]
+fn a_page_deleted_while_serve_was_stopped_is_gone_after_a_restart() {
+    let site = TestSite::fixture("watch");
+    {
+        let server = Server::start(&site);
+        server
+            .page_now("/guides/guida-5/")
+            .expect_h1("Guida 5")
+            .unwrap();
+        let (status, body) = server.get("/.piazza-output").expect("GET the marker");
+        assert_eq!(status, 404, "{body}");
+        assert!(!body.contains(piazza::output::MARKER_TEXT.trim()), "{body}");
+    }
+    std::fs::remove_file(site.path("content/guides/guida-5.md")).expect("delete the guide");
+    let server = Server::start(&site);
+    server
+        .page_now("/guides/guida-5/")
+        .expect_not_found()
+        .unwrap();
+    let cards = server.list("/guides/").expect("the guides list");
+    assert!(card_for(&cards, "/guides/guida-5/").is_none(), "{cards:?}");
+}

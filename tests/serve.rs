@@ -159,7 +159,11 @@ fn parse_response(bytes: &[u8]) -> Response {
     let head = std::str::from_utf8(&bytes[..end]).expect("ASCII head");
     let mut lines = head.split("\r\n");
     let status_line = lines.next().expect("status line");
-    assert!(status_line.starts_with("HTTP/1.1 "), "{status_line}");
+    // An HTTP/1.0 request is answered in HTTP/1.0 (hyper speaks the client's version).
+    assert!(
+        status_line.starts_with("HTTP/1.1 ") || status_line.starts_with("HTTP/1.0 "),
+        "{status_line}"
+    );
     let status = status_line[9..12].parse().expect("status code");
     let headers = lines
         .map(|line| {
@@ -672,5 +676,126 @@ fn shutdown_stops_accepting() {
             _ => assert!(Instant::now() < deadline, "still accepting after shutdown"),
         }
         std::thread::yield_now();
+    }
+}
+
+#[test]
+fn piazza_files_in_the_output_are_never_served() {
+    let site = Site::with(|root| {
+        std::fs::write(root.join(".piazza-output"), "written by piazza").expect("marker");
+        std::fs::write(root.join(".piazza-lock"), "1234").expect("lock");
+        std::fs::write(root.join("a/.index.html.piazza-tmp"), "half a page").expect("tmp");
+        std::fs::create_dir_all(root.join(".well-known")).expect("mkdir");
+        std::fs::write(root.join(".well-known/security.txt"), "Contact: x").expect("write");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(".piazza-output", root.join("marker.txt")).expect("symlink");
+    });
+    for target in [
+        "/.piazza-output",
+        "/%2epiazza-output",
+        "/.piazza-output/",
+        "/.piazza-lock",
+        "/a/.index.html.piazza-tmp",
+        "/marker.txt",
+    ] {
+        for method in ["GET", "HEAD"] {
+            let response = request(
+                site.addr(),
+                &format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\n\r\n"),
+            );
+            assert_eq!(response.status, 404, "{method} {target}");
+            let text = response.text();
+            assert!(
+                !text.contains("written by piazza") && !text.contains("half a page"),
+                "{method} {target} served piazza's own file: {text}"
+            );
+        }
+    }
+    // A site's own dotfiles are published, and served.
+    let security = site.get("/.well-known/security.txt");
+    assert_eq!(security.status, 200);
+    assert_eq!(security.text(), "Contact: x");
+}
+
+/// Normal GETs while 200 clients send their request a byte every 200 ms and 8 clients
+/// have asked for a 16 MB file without reading it: each must be answered within 1 s.
+#[test]
+fn slow_and_stalled_clients_do_not_delay_normal_requests() {
+    const SLOW: usize = 200;
+    const STALLED: usize = 8;
+    let site = Site::with(|root| {
+        std::fs::write(root.join("big.bin"), vec![7u8; 16 << 20]).expect("big file");
+    });
+    let addr = site.addr();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let slow = {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            let head = b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: 1\r\n";
+            let mut clients: Vec<TcpStream> = (0..SLOW).map(|_| connect(addr)).collect();
+            let mut sent = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                // The server may give up on a client; the others carry on.
+                clients.retain_mut(|c| c.write_all(&head[sent % head.len()..][..1]).is_ok());
+                sent += 1;
+                std::thread::sleep(Duration::from_millis(200));
+            }
+        })
+    };
+    let stalled: Vec<TcpStream> = (0..STALLED)
+        .map(|_| {
+            let mut stream = connect(addr);
+            stream
+                .write_all(b"GET /big.bin HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                .expect("send");
+            stream
+        })
+        .collect();
+    let mut slowest = Duration::ZERO;
+    for i in 0..30 {
+        let started = Instant::now();
+        let response = site.get(if i % 2 == 0 { "/" } else { "/style.css" });
+        let took = started.elapsed();
+        assert_eq!(response.status, 200, "GET {i}");
+        assert!(took < Duration::from_secs(1), "GET {i} took {took:?}");
+        slowest = slowest.max(took);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    slow.join().expect("slow clients");
+    drop(stalled);
+    eprintln!("slowest of 30 GETs under abuse: {slowest:?}");
+}
+
+/// On loopback the preview answers only requests for a loopback name: a page on
+/// another site whose name was pointed at 127.0.0.1 (DNS rebinding) reads nothing.
+#[test]
+fn requests_for_other_host_names_are_refused() {
+    let site = Site::new();
+    let port = site.addr().port();
+    for host in [
+        "localhost".to_string(),
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let response = request(
+            site.addr(),
+            &format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n"),
+        );
+        assert_eq!(response.status, 200, "Host: {host}");
+    }
+    for host in [
+        format!("rebind.attacker.example:{port}"),
+        "localhost.attacker.example".to_string(),
+    ] {
+        for path in ["/", "/__piazza/events"] {
+            let response = request(
+                site.addr(),
+                &format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n"),
+            );
+            assert_eq!(response.status, 403, "Host: {host} {path}");
+            assert!(response.text().contains("localhost"), "{}", response.text());
+        }
     }
 }

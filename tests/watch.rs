@@ -566,3 +566,102 @@ fn a_template_change_rewrites_the_outputs_that_use_it() {
     );
     assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
 }
+
+/// Every folder under `dir`, relative.
+fn folders(dir: &Path) -> Vec<String> {
+    walkdir::WalkDir::new(dir)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_dir())
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn the_first_rebuild_leaves_exactly_what_a_full_build_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    copy_dir(&common::fixtures_dir().join("watch"), &site, &|_| true);
+    std::fs::write(
+        site.join("content/guides/bozza.md"),
+        "---\ntitle: \"Bozza\"\ndate: 2024-01-01\ndraft: true\n---\n\nNon ancora.\n",
+    )
+    .unwrap();
+    // An earlier run's output: built with drafts, then a page deleted, a rebuild
+    // killed mid-write, a folder where a file now goes and a file where a folder does.
+    let out = dir.path().join("live");
+    let drafts = SiteOptions {
+        drafts: true,
+        ..SiteOptions::default()
+    };
+    piazza::cli::build(&site, &out, &drafts, false, true).unwrap();
+    assert!(out.join("guides/bozza/index.html").is_file());
+    std::fs::remove_file(site.join("content/guides/guida-6.md")).unwrap();
+    std::fs::write(out.join("guides/.index.html.piazza-tmp"), "half").unwrap();
+    std::fs::create_dir_all(out.join("old/empty")).unwrap();
+    std::fs::remove_file(out.join("robots.txt")).unwrap();
+    std::fs::create_dir_all(out.join("robots.txt/inside")).unwrap();
+    std::fs::write(out.join("robots.txt/inside/x"), "x").unwrap();
+    std::fs::remove_dir_all(out.join("about")).unwrap();
+    std::fs::write(out.join("about"), "a file").unwrap();
+
+    let mut rebuilder = Rebuilder::new(&site, &out, SiteOptions::default(), false).unwrap();
+    let report = rebuilder.rebuild().unwrap();
+    let expected = full_build(&site, dir.path()).unwrap();
+    let got = tree(&out);
+    let differ: Vec<&String> = expected
+        .keys()
+        .chain(got.keys())
+        .filter(|k| expected.get(*k) != got.get(*k))
+        .collect();
+    assert!(differ.is_empty(), "these files differ: {differ:?}");
+    assert_eq!(folders(&out), folders(&dir.path().join("full")));
+    for gone in ["guides/bozza/index.html", "guides/guida-6/index.html"] {
+        assert!(report.removed.contains(&gone.to_string()), "{report:?}");
+    }
+}
+
+/// A later rebuild where an old output file stands where a folder now goes, and the
+/// other way round: each stale output is moved out of the way of the new one.
+#[test]
+fn a_rebuild_swaps_a_file_and_a_folder_between_outputs() {
+    let (dir, site, out, mut rebuilder) = live_site();
+    let guide = site.join("content/guides/guida-1.md");
+    let with_alias = |alias: &str| {
+        let text = std::fs::read_to_string(&guide).unwrap();
+        let text = text.replacen("---\n", &format!("---\naliases: [\"{alias}\"]\n"), 1);
+        std::fs::write(&guide, text).unwrap();
+    };
+    // The alias writes the folder old/ with an index.html; then old becomes a file.
+    with_alias("/old/");
+    rebuilder.rebuild().unwrap();
+    assert!(out.join("old/index.html").is_file());
+    edit_line(&guide, "aliases", |_| None);
+    std::fs::create_dir_all(site.join("static")).unwrap();
+    std::fs::write(site.join("static/old"), "now a file").unwrap();
+    rebuilder
+        .rebuild()
+        .expect("a folder of old outputs makes room for a file");
+    assert_eq!(
+        std::fs::read_to_string(out.join("old")).unwrap(),
+        "now a file"
+    );
+    assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
+
+    // And back: the file old goes, a folder old/ takes its place.
+    std::fs::remove_file(site.join("static/old")).unwrap();
+    with_alias("/old/");
+    rebuilder
+        .rebuild()
+        .expect("an old file makes room for a folder");
+    assert!(out.join("old/index.html").is_file());
+    assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
+}

@@ -10,7 +10,7 @@ pub mod frontmatter;
 pub mod sitepath;
 pub mod slug;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,6 +18,8 @@ use rayon::prelude::*;
 
 use crate::config::{Author, Config};
 use crate::error::{Error, Errors};
+use crate::files::{self, Walked};
+use crate::limits::ByteSize;
 use crate::markdown;
 use date::Date;
 use frontmatter::{PageFrontMatter, SectionFrontMatter, SortBy};
@@ -97,7 +99,7 @@ pub struct Page {
     pub words: usize,
     /// Hash of the whole file, so a rebuild can tell whether its text changed.
     pub hash: u64,
-    /// The `@/` targets its text links to (their URLs end up in the page).
+    /// The `@/` targets its text and its author link to (their URLs end up in the page).
     pub links: Vec<String>,
     /// The slug of each tag in `tags`, computed once when the file is read.
     pub tag_slugs: Vec<String>,
@@ -314,15 +316,6 @@ impl Stamp {
     }
 }
 
-/// A file found by [`walk`].
-#[derive(Debug, Clone)]
-pub struct Walked {
-    /// Path relative to the walked folder, `/`-separated.
-    pub rel: String,
-    /// Its stamp.
-    pub stamp: Stamp,
-}
-
 /// Parsed Markdown files kept between builds, so a rebuild in watch mode reads only
 /// the files whose size or modification time changed.
 #[derive(Debug, Default)]
@@ -395,10 +388,24 @@ impl Content {
         cache: &mut LoadCache,
     ) -> Result<Content, Errors> {
         let content_dir = config.root.join("content");
-        if !content_dir.is_dir() {
-            return Err(Error::in_file("content", "the site has no content/ folder")
-                .hint("create content/_index.md for the home page and content/guides/ for guides")
-                .into());
+        // Without content there is no site: a content/ link that is not read is an error.
+        let mut refused = Vec::new();
+        if files::folder(
+            &config.root,
+            &files::real(&config.root),
+            &content_dir,
+            &mut refused,
+        )
+        .is_none()
+        {
+            return Err(match refused.pop() {
+                Some(e) => e.into(),
+                None => Error::in_file("content", "the site has no content/ folder")
+                    .hint(
+                        "create content/_index.md for the home page and content/guides/ for guides",
+                    )
+                    .into(),
+            });
         }
         let mut errors = Errors::default();
         let mut warnings = Vec::new();
@@ -416,7 +423,13 @@ impl Content {
             }
             None => {
                 let mut walk_errors = Errors::default();
-                let walked = walk(&config.root, &content_dir, &mut warnings, &mut walk_errors);
+                let walked = files::walk(
+                    &config.root,
+                    &content_dir,
+                    files::Names::NoHidden,
+                    &mut warnings,
+                    &mut walk_errors,
+                );
                 if walk_errors.is_empty() {
                     cache.walked = Some((walked.clone(), warnings.clone()));
                     cache.walked_at = walked
@@ -519,7 +532,14 @@ impl Content {
             .par_iter()
             .map(|rel| {
                 let section = section_of(rel);
-                let result = load_file(options, &content_dir, rel, &sections[section], section);
+                let result = load_file(
+                    options,
+                    config.markdown.max_page_size,
+                    &content_dir,
+                    rel,
+                    &sections[section],
+                    section,
+                );
                 let cached = CachedFile {
                     stamp: stamps.get(rel.as_str()).copied().unwrap_or_default(),
                     context: context(section),
@@ -619,7 +639,14 @@ impl Content {
             };
             let old = &self.pages[i];
             let section = &self.sections[old.section];
-            let result = load_file(options, &content_dir, rel, section, old.section);
+            let result = load_file(
+                options,
+                config.markdown.max_page_size,
+                &content_dir,
+                rel,
+                section,
+                old.section,
+            );
             match &result {
                 Ok(Loaded::Page(page, _, _)) if same_place(old, page) => {
                     pages.push((i, page.clone()))
@@ -850,11 +877,12 @@ impl Content {
         let mut slugs_of_page: Vec<Vec<String>> = Vec::with_capacity(self.pages.len());
         for (i, p) in self.pages.iter().enumerate() {
             let mut slugs: Vec<String> = Vec::with_capacity(p.tags.len());
+            let mut seen: HashSet<&str> = HashSet::with_capacity(p.tags.len());
             for (name, slug) in p.tags.iter().zip(&p.tag_slugs) {
-                let slug = slug.clone();
-                if slug.is_empty() || slugs.contains(&slug) {
+                if slug.is_empty() || !seen.insert(slug) {
                     continue;
                 }
+                let slug = slug.clone();
                 let tag = by_slug.entry(slug.clone()).or_insert_with(|| Tag {
                     name: name.clone(),
                     path: format!("/tags/{slug}/"),
@@ -931,6 +959,7 @@ fn list_order(sort: SortBy, a: &Page, b: &Page) -> std::cmp::Ordering {
 /// Reads one Markdown file: a page, or a section's `_index.md`.
 fn load_file(
     options: LoadOptions,
+    max_page_size: ByteSize,
     content_dir: &Path,
     rel: &str,
     section: &Section,
@@ -938,10 +967,10 @@ fn load_file(
 ) -> Result<Loaded, Error> {
     let source = content_dir.join(rel);
     let shown = Path::new("content").join(rel);
-    let text = read_utf8(&source, &shown)?;
+    let text = crate::limits::read_page(&source, &shown, max_page_size)?;
     let split = frontmatter::split(&text, &shown)?;
     let key_lines = frontmatter::key_lines(&split);
-    let scan = markdown::scan(split.body, split.body_line);
+    let mut scan = markdown::scan(split.body, split.body_line, max_page_size);
     if let Some(e) = scan.errors.into_iter().next() {
         return Err(Error::in_file(&shown, e.message)
             .at(e.line, e.column)
@@ -1054,6 +1083,21 @@ fn load_file(
         None => markdown::summary(split.body, 160),
     };
     let tag_slugs = fm.tags.iter().map(|t| slugify(t)).collect();
+    // An author page named by `@/` is checked and tracked like a link in the text.
+    if let Some(target) = fm
+        .author
+        .as_ref()
+        .and_then(|a| a.url())
+        .and_then(|u| u.strip_prefix("@/"))
+    {
+        scan.links.push((
+            target.to_string(),
+            SourceRef {
+                line: frontmatter::line_of(&key_lines, "author"),
+                column: 1,
+            },
+        ));
+    }
     Ok(Loaded::Page(
         Arc::new(Page {
             source,
@@ -1197,7 +1241,14 @@ fn asset_out_path(content: &Content, rel: &str, bundle: Option<&str>) -> String 
 
 /// Reads a file that must be UTF-8, naming the line and column of the first bad byte.
 pub fn read_utf8(path: &Path, shown: &Path) -> Result<String, Error> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(shown, &e))?;
+    utf8(
+        std::fs::read(path).map_err(|e| Error::io(shown, &e))?,
+        shown,
+    )
+}
+
+/// The text of a file's bytes, naming the line and column of the first bad byte.
+pub fn utf8(bytes: Vec<u8>, shown: &Path) -> Result<String, Error> {
     String::from_utf8(bytes).map_err(|e| {
         let (line, column) = position_of(e.as_bytes(), e.utf8_error().valid_up_to());
         Error::in_file(shown, "this file is not valid UTF-8")
@@ -1219,89 +1270,6 @@ pub fn position_of(bytes: &[u8], offset: usize) -> (usize, usize) {
         .count()
         + 1;
     (line, column)
-}
-
-/// Lists the files under `dir` relative to it (sorted, `/` separated), skipping hidden
-/// files and symbolic links that lead outside the site.
-pub fn walk(
-    site_root: &Path,
-    dir: &Path,
-    warnings: &mut Vec<Error>,
-    errors: &mut Errors,
-) -> Vec<Walked> {
-    let root = site_root
-        .canonicalize()
-        .unwrap_or_else(|_| site_root.to_path_buf());
-    let mut files = Vec::new();
-    let walker = walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                let path = e
-                    .path()
-                    .map(Path::to_path_buf)
-                    .unwrap_or_else(|| dir.to_path_buf());
-                errors.push(Error::in_file(
-                    shown_path(site_root, &path),
-                    format!("cannot read: {e}"),
-                ));
-                continue;
-            }
-        };
-        let path = entry.path();
-        if entry.path_is_symlink() {
-            let shown = shown_path(site_root, path);
-            match path.canonicalize() {
-                Ok(target) if target.starts_with(&root) && target.is_file() => {}
-                Ok(target) if target.starts_with(&root) => {
-                    warnings.push(
-                        Error::in_file(shown, "symbolic link to a folder, not followed")
-                            .hint("copy or move the folder here instead"),
-                    );
-                    continue;
-                }
-                Ok(_) => {
-                    warnings.push(
-                        Error::in_file(
-                            shown,
-                            "symbolic link that points outside the site, not followed",
-                        )
-                        .hint("piazza publishes only files inside the site folder"),
-                    );
-                    continue;
-                }
-                Err(_) => {
-                    warnings.push(Error::in_file(shown, "broken symbolic link, skipped"));
-                    continue;
-                }
-            }
-        } else if !entry.file_type().is_file() {
-            continue;
-        }
-        if let Ok(rel) = path.strip_prefix(dir) {
-            let rel: Vec<String> = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect();
-            files.push((rel.join("/"), entry.into_path()));
-        }
-    }
-    // Stamps in parallel: on a large site the stat calls are most of a walk.
-    files
-        .into_par_iter()
-        .map(|(rel, path)| Walked {
-            // Follows a symlink (checked above to stay inside the site) to its target.
-            stamp: std::fs::metadata(&path)
-                .map(|m| Stamp::of(&m))
-                .unwrap_or_default(),
-            rel,
-        })
-        .collect()
 }
 
 /// A path as errors show it: relative to the site when inside it.

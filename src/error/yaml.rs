@@ -47,16 +47,6 @@ pub fn explain(raw: &str, source: &str, line: usize, column: Option<usize>) -> E
     if let Some(e) = wrong_type(raw, line, column) {
         return e;
     }
-    if raw.contains("did not match any variant of untagged enum Author") {
-        // The parser points at the start of the mapping; the key is where the value is.
-        let line = key_lines(source, "author").last().copied().unwrap_or(line);
-        return at(
-            "`author` is a name, or a group with `name:` and `url:`".into(),
-            line,
-            None,
-            "write author: Anna Rossi, or author: { name: Anna Rossi, url: \"https://example.org\" }",
-        );
-    }
     let source_line = source.lines().nth(line.saturating_sub(1)).unwrap_or("");
     let syntax = !raw.contains("invalid type")
         && !raw.contains("invalid value")
@@ -237,6 +227,11 @@ fn holds(field: &str, expected: &str) -> Option<(&'static str, &'static str)> {
             (
             "text",
             "write the text after the key, in quotes if it holds `: `, `#` or starts with `[`: title: \"Social media: per chi?\"",
+        )
+        } else if expected.starts_with("a name, or") {
+            (
+            "a name, or a group with `name:` and `url:`",
+            "write author: Anna Rossi, or author: { name: Anna Rossi, url: \"https://example.org\" }",
         )
         } else if expected.starts_with("a map") || expected.starts_with("struct") {
             (
