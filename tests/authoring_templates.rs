@@ -91,6 +91,17 @@ fn every_default_theme_template_renders_strictly() {
     }
     let site = TestSite::fixture("check-findings");
     site.build_ok(&["--drafts"]);
+    // Redirect pages and an author with a link.
+    let site = TestSite::fixture("english");
+    site.edit(GUIDE, |t| {
+        t.replacen(
+            "title: \"First steps online\"",
+            "title: \"First steps online\"\naliases: [\"/old/first/\", \"/old.html\"]\nauthor: { name: Ada, url: \"https://ada.example.org\" }",
+            1,
+        )
+    });
+    site.build_ok(&[]);
+    assert!(site.has_output("old/first/index.html") && site.has_output("old.html"));
 }
 
 #[test]
