@@ -250,6 +250,8 @@ fn the_good_yaml_messages_stay() {
     let err = front_matter_error("title: A\ndescripton: x\n");
     assert_located(&err, GUIDE, 3, None);
     assert!(err.contains("did you mean `description`?"), "{err}");
+    let err = front_matter_error("date: 2024-01-01\n");
+    assert!(err.contains("the key `title` is missing"), "{err}");
     let err = front_matter_error("title: Social media: who is it for?\n");
     assert_located(&err, GUIDE, 2, Some(20));
     assert!(err.contains("quoted"), "{err}");

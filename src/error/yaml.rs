@@ -100,9 +100,19 @@ pub fn explain(raw: &str, source: &str, line: usize, column: Option<usize>) -> E
     if let Some(e) = unknown_key(raw, line, column) {
         return e;
     }
-    let hint = if raw.contains("missing field") {
-        "add the key; it is required"
-    } else if raw.contains("mapping values are not allowed")
+    if let Some(key) = raw
+        .split_once("missing field `")
+        .and_then(|(_, r)| r.split_once('`'))
+        .map(|(key, _)| key)
+    {
+        return at(
+            format!("the key `{key}` is missing"),
+            line,
+            column,
+            &format!("add a line `{key}: ...`; it is required"),
+        );
+    }
+    let hint = if raw.contains("mapping values are not allowed")
         || raw.contains("did not find expected")
     {
         "a value that contains `: `, `#`, or starts with a quote, `{` or `[` must be quoted: title: \"Social media: per chi?\""
