@@ -195,6 +195,7 @@ fn build_command(args: &BuildArgs) -> Result<(), Errors> {
     let options = SiteOptions {
         drafts: args.drafts,
         base_url: args.base_url.clone(),
+        preview: false,
     };
     if args.watch {
         crate::shutdown::install("stopped.", 0);
@@ -237,6 +238,7 @@ fn check_command(args: &CheckArgs) -> i32 {
     let options = SiteOptions {
         drafts: args.drafts,
         base_url: None,
+        preview: false,
     };
     let site = match Site::load(&args.site, &options) {
         Ok(site) => site,
@@ -312,6 +314,7 @@ fn serve_command(args: &ServeArgs) -> Result<(), Errors> {
     let options = SiteOptions {
         drafts: args.drafts,
         base_url: Some(url.clone()),
+        preview: true,
     };
     let mut rebuilder = Rebuilder::new(&args.site, &out, options, false)?;
     let mut failing = false;

@@ -438,7 +438,7 @@ impl Config {
             return Err(Error::in_file(&shown, "the file is empty")
                 .hint("it needs at least `title:` and `base_url:`"));
         } else {
-            serde_yaml::from_str(&text).map_err(|e| yaml_error(&shown, &e, 0))?
+            serde_yaml::from_str(&text).map_err(|e| yaml_error(&shown, &text, &e, 0))?
         };
         let mut config = Config::resolve(root, raw).map_err(|(key, message)| {
             let mut e = Error::in_file(&shown, message);

@@ -7,6 +7,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+mod yaml;
+
 /// One problem in the user's site, with its location and a hint on how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
@@ -143,28 +145,19 @@ impl fmt::Display for Errors {
 
 impl std::error::Error for Errors {}
 
-/// Turns a YAML error into an [`Error`] in `file`, shifting its line by `line_offset`
-/// (the number of lines before the YAML starts: 1 for front matter after `---`).
-pub fn yaml_error(file: &Path, err: &serde_yaml::Error, line_offset: usize) -> Error {
-    let message = yaml_message(err);
-    let mut e = Error::in_file(file, message.clone());
-    if let Some(loc) = err.location() {
-        e = e.at(loc.line() + line_offset, loc.column());
-    } else {
-        e = e.at_line(1 + line_offset);
+/// Turns a YAML error in `source` into an [`Error`] in `file`, in a writer's words and
+/// at the line of the mistake, shifting lines by `line_offset` (the number of lines
+/// before the YAML starts: 1 for front matter after `---`).
+pub fn yaml_error(file: &Path, source: &str, err: &serde_yaml::Error, line_offset: usize) -> Error {
+    let (line, column) = err
+        .location()
+        .map_or((1, None), |loc| (loc.line(), Some(loc.column())));
+    let e = yaml::explain(&yaml_message(err), source, line, column).shifted(line_offset);
+    let located = Error::in_file(file, e.message).hint(e.hint);
+    match e.column {
+        Some(column) => located.at(e.line, column),
+        None => located.at_line(e.line),
     }
-    let hint = if message.contains("unknown field") {
-        "check the spelling; the list above names every key this file may have"
-    } else if message.contains("missing field") {
-        "add the key; it is required"
-    } else if message.contains("mapping values are not allowed")
-        || message.contains("did not find expected")
-    {
-        "a value that contains `: `, `#`, or starts with a quote, `{` or `[` must be quoted: title: \"Social media: per chi?\""
-    } else {
-        "fix the YAML at this line"
-    };
-    e.hint(hint)
 }
 
 /// serde_yaml appends " at line X column Y" to its messages; the location is reported

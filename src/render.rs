@@ -23,7 +23,7 @@ use crate::output::{xml_escape, Sink};
 use crate::outputs::{list_path, page_count, Item};
 use crate::site::{Site, Source};
 use crate::social::{self, ImageView, PageMeta, Schema};
-use crate::templates::{to_value, Strings};
+use crate::templates::{to_value, AssetFiles, Strings};
 
 /// What a build did.
 #[derive(Debug, Clone, Copy, Default)]
@@ -178,13 +178,13 @@ struct IconView {
 }
 
 impl SiteView {
-    /// The global view of a site.
+    /// The global view of a site; `assets` fingerprints the site's own favicon.
     pub fn new(
         config: &Config,
         content: &Content,
-        _strings: &Strings,
+        assets: &AssetFiles<'_>,
         data: BTreeMap<String, serde_yaml::Value>,
-    ) -> SiteView {
+    ) -> Result<SiteView, Error> {
         let b = &config.base_url;
         let mut nav: Vec<Link> = content.sections[0]
             .subsections
@@ -205,7 +205,7 @@ impl SiteView {
             title: p.title.clone(),
             url: b.url(&p.path),
         }));
-        SiteView {
+        Ok(SiteView {
             title: config.title.clone(),
             description: config.description.clone(),
             language: config.language.clone(),
@@ -228,12 +228,15 @@ impl SiteView {
                 .find(|s| s.is_theses && s.dir == config.theses_section)
                 .map(|s| b.url(&s.path)),
             tags_url: (config.tags && !content.tags.is_empty()).then(|| b.url("/tags/")),
-            favicon: config.favicon.as_ref().map(|f| IconView {
-                url: b.url(&f.path),
-                mime: f.mime,
-            }),
+            favicon: match &config.favicon {
+                Some(f) => Some(IconView {
+                    url: assets.url(&f.path)?.unwrap_or_else(|| b.url(&f.path)),
+                    mime: f.mime,
+                }),
+                None => None,
+            },
             data,
-        }
+        })
     }
 }
 

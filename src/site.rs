@@ -14,7 +14,7 @@ use crate::image;
 use crate::markdown;
 use crate::outputs::Outputs;
 use crate::social::ImageView;
-use crate::templates::{to_value, Strings, Templates, Theme};
+use crate::templates::{to_value, AssetFiles, Strings, Templates, Theme};
 
 /// The template that quotes a thesis where a guide cites it.
 pub const THESIS_SHORTCODE: &str = "shortcodes/thesis.html";
@@ -26,6 +26,9 @@ pub struct SiteOptions {
     pub drafts: bool,
     /// Replaces `base_url` from the config (deploy previews, `serve`).
     pub base_url: Option<String>,
+    /// The live preview of `serve`: asset URLs carry no `?v=` fingerprint, so a
+    /// stylesheet edit changes the stylesheet alone and open pages swap it in place.
+    pub preview: bool,
 }
 
 /// Where a copied file's bytes come from.
@@ -255,7 +258,8 @@ impl Site {
         errors.into_result()?;
 
         let data = load_data(&config, &mut warnings)?;
-        let site_view = crate::render::SiteView::new(&config, &content, &strings, data);
+        let assets = AssetFiles::new(&files, &config.base_url, !options.preview);
+        let site_view = crate::render::SiteView::new(&config, &content, &assets, data)?;
         let site_value = to_value(&site_view);
         let templates = Templates::load(
             &config,
@@ -264,6 +268,7 @@ impl Site {
             &config.base_url,
             site_value,
             &mut warnings,
+            &assets,
         )?;
         let tag_links = crate::render::tag_links(&config, &content);
 
@@ -596,7 +601,7 @@ fn load_data(
                 Ok(v) => {
                     out.insert(name.replace('/', "_"), v);
                 }
-                Err(e) => errors.push(crate::error::yaml_error(&shown, &e, 0)),
+                Err(e) => errors.push(crate::error::yaml_error(&shown, &text, &e, 0)),
             },
             Err(e) => errors.push(e),
         }

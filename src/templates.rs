@@ -18,6 +18,11 @@ use crate::content::date::Date;
 use crate::error::{yaml_error, Error, Errors};
 use crate::files::{self, Names};
 
+mod assets;
+mod scan;
+
+pub use assets::AssetFiles;
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
 }
@@ -123,7 +128,7 @@ impl Theme {
             let text = String::from_utf8_lossy(&f.bytes);
             if !text.trim().is_empty() {
                 theme.meta =
-                    serde_yaml::from_str(&text).map_err(|e| yaml_error(&f.shown, &e, 0))?;
+                    serde_yaml::from_str(&text).map_err(|e| yaml_error(&f.shown, &text, &e, 0))?;
             }
         }
         Ok(theme)
@@ -303,7 +308,7 @@ impl Strings {
             return Ok(());
         }
         let map: BTreeMap<String, serde_yaml::Value> =
-            serde_yaml::from_str(text).map_err(|e| yaml_error(shown, &e, 0))?;
+            serde_yaml::from_str(text).map_err(|e| yaml_error(shown, text, &e, 0))?;
         for (key, value) in map {
             match value {
                 serde_yaml::Value::String(s) => {
@@ -441,7 +446,7 @@ pub struct Templates {
 
 impl Templates {
     /// Compiles every template of the theme, with the site's `templates/` on top.
-    /// `site` becomes the `site` global.
+    /// `site` becomes the `site` global; `assets` are the files `asset()` may name.
     pub fn load(
         config: &Config,
         theme: &Theme,
@@ -449,6 +454,7 @@ impl Templates {
         base_url: &BaseUrl,
         site: Value,
         warnings: &mut Vec<Error>,
+        assets: &AssetFiles<'_>,
     ) -> Result<Templates, Errors> {
         let mut sources = theme.files_under("templates");
         let dir = config.root.join("templates");
@@ -472,7 +478,7 @@ impl Templates {
             }
         }
         let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        env.set_undefined_behavior(UndefinedBehavior::SemiStrict);
         if let Ok(syntax) = minijinja::syntax::SyntaxConfig::builder()
             .trim_blocks(true)
             .lstrip_blocks(true)
@@ -494,6 +500,7 @@ impl Templates {
         let mut shown = HashMap::new();
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         let mut parts: BTreeMap<String, (u64, Option<Vec<String>>)> = BTreeMap::new();
+        let mut asset_urls: HashMap<String, Option<String>> = HashMap::new();
         for (name, file) in sources {
             std::hash::Hash::hash(&(&name, &file.bytes), &mut hasher);
             let Ok(source) = String::from_utf8(file.bytes.into_owned()) else {
@@ -503,12 +510,39 @@ impl Templates {
                 ));
                 continue;
             };
+            // A template's hash covers the URLs it links with asset(), so a changed
+            // stylesheet re-renders the pages that link it.
+            let mut own = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(&crate::content::hash_of(&source), &mut own);
+            for used in scan::asset_uses(&source) {
+                let Some(asset) = used.name else {
+                    errors.push(
+                        Error::in_file(&file.shown, "asset() takes the file name in quotes")
+                            .at_line(used.line)
+                            .hint("write asset(\"style.css\"): piazza reads and hashes every asset before rendering"),
+                    );
+                    continue;
+                };
+                let key = asset.trim_start_matches('/').to_string();
+                if !asset_urls.contains_key(&key) {
+                    match assets.url(&key) {
+                        Ok(url) => {
+                            asset_urls.insert(key.clone(), url);
+                        }
+                        Err(e) => errors.push(e),
+                    }
+                }
+                let url = asset_urls.get(&key);
+                std::hash::Hash::hash(&(&key, url), &mut own);
+                std::hash::Hash::hash(&(&key, url), &mut hasher);
+            }
             parts.insert(
                 name.clone(),
-                (crate::content::hash_of(&source), references(&source)),
+                (std::hash::Hasher::finish(&own), references(&source)),
             );
+            let unclosed = scan::unclosed(&source);
             if let Err(e) = env.add_template_owned(name.clone(), source) {
-                errors.push(template_error(&e, &file.shown));
+                errors.push(syntax_error(&e, &file.shown, unclosed));
             }
             shown.insert(name, file.shown);
         }
@@ -542,6 +576,18 @@ impl Templates {
             "fail",
             |message: String| -> Result<String, minijinja::Error> {
                 Err(minijinja::Error::new(ErrorKind::InvalidOperation, message))
+            },
+        );
+        env.add_function(
+            "asset",
+            move |name: &str| -> Result<String, minijinja::Error> {
+                match asset_urls.get(name.trim_start_matches('/')) {
+                    Some(Some(url)) => Ok(url.clone()),
+                    _ => Err(minijinja::Error::new(
+                        ErrorKind::InvalidOperation,
+                        assets::missing(name),
+                    )),
+                }
             },
         );
         let prefix = base_url.prefix.clone();
@@ -609,7 +655,7 @@ impl Templates {
             .env
             .get_template(name)
             .map_err(|e| Error::new(format!("template `{name}`: {e}")))?;
-        tmpl.render(ctx).map_err(|e| {
+        tmpl.render(ctx.clone()).map_err(|e| {
             // An error inside an included or extended template names that template.
             let at = innermost(&e);
             let file = at
@@ -617,7 +663,15 @@ impl Templates {
                 .and_then(|n| self.shown.get(n))
                 .cloned()
                 .unwrap_or_else(|| PathBuf::from(name));
-            template_error(&e, &file)
+            let err = template_error(&e, &file);
+            match undefined_hint(at, &ctx, &self.env) {
+                Some((message, hint)) => Error {
+                    message,
+                    hint: Some(hint),
+                    ..err
+                },
+                None => err,
+            }
         })
     }
 }
@@ -674,6 +728,107 @@ fn template_error(e: &minijinja::Error, file: &Path) -> Error {
         err = err.at_line(line);
     }
     err
+}
+
+/// A template that does not compile; when a block is left open, the error points at
+/// the tag that opens it rather than where minijinja noticed (the end of the file, or
+/// the end tag of an outer block).
+fn syntax_error(e: &minijinja::Error, file: &Path, unclosed: Option<scan::Unclosed>) -> Error {
+    let err = template_error(e, file);
+    let detail = e.detail().unwrap_or_default();
+    let block_error = detail.starts_with("unexpected end of input")
+        || detail.starts_with("unknown statement end");
+    match unclosed.filter(|_| block_error) {
+        Some(open) => {
+            let kind = &open.kind;
+            let after = match &open.before {
+                Some((end, line)) => format!(" before the {{% {end} %}} on line {line}"),
+                None => " before the end of the file".to_string(),
+            };
+            Error::in_file(
+                file,
+                format!("this {{% {kind} %}} has no {{% end{kind} %}}"),
+            )
+            .at_line(open.line)
+            .hint(format!(
+                "add {{% end{kind} %}} where the {kind} should end{after}"
+            ))
+        }
+        None => err,
+    }
+}
+
+/// How many keys the hint of an undefined value names.
+const MAX_KEYS: usize = 40;
+
+/// For an undefined value (`page.titel`), the message in plain words and a hint
+/// naming the keys its parent has, when the parent is a variable of the page or a
+/// global.
+fn undefined_hint(
+    e: &minijinja::Error,
+    ctx: &Value,
+    env: &Environment<'_>,
+) -> Option<(String, String)> {
+    if e.kind() != ErrorKind::UndefinedError {
+        return None;
+    }
+    let path = e
+        .detail()?
+        .strip_prefix('`')?
+        .strip_suffix("` is undefined")?;
+    let message = format!("`{path}` is undefined");
+    let optional = format!(
+        "if it is optional, test it first: {{% if {path} %}}...{{% endif %}}, or write {{{{ {path} | default(\"\") }}}}"
+    );
+    let keys = match path.rsplit_once('.') {
+        Some((parent, _)) => {
+            let mut parts = parent.split('.');
+            let first = parts.next().unwrap_or_default();
+            let mut value = ctx
+                .get_attr(first)
+                .ok()
+                .filter(|v| !v.is_undefined())
+                .or_else(|| env.globals().find(|(k, _)| *k == first).map(|(_, v)| v));
+            for part in parts {
+                value = value.and_then(|v| v.get_attr(part).ok().filter(|v| !v.is_undefined()));
+            }
+            value
+                .filter(|v| v.kind() == minijinja::value::ValueKind::Map)
+                .and_then(|v| v.try_iter().ok())
+                .map(|keys| {
+                    (
+                        format!("`{parent}` has"),
+                        keys.map(|k| k.to_string()).collect(),
+                    )
+                })
+        }
+        None => ctx.try_iter().ok().map(|keys| {
+            let names: Vec<String> = keys
+                .map(|k| k.to_string())
+                .chain(
+                    env.globals()
+                        .filter(|(_, v)| v.kind() == minijinja::value::ValueKind::Map)
+                        .map(|(k, _)| k.to_string()),
+                )
+                .collect();
+            ("this template has".to_string(), names)
+        }),
+    };
+    let hint = match keys {
+        Some((has, mut keys)) if !keys.is_empty() => {
+            keys.sort();
+            keys.dedup();
+            // A data file may be a map of thousands: name the first few.
+            let more = keys.len().saturating_sub(MAX_KEYS);
+            keys.truncate(MAX_KEYS);
+            if more > 0 {
+                keys.push(format!("and {more} more"));
+            }
+            format!("{has}: {}; {optional}", keys.join(", "))
+        }
+        _ => format!("check the spelling; {optional}"),
+    };
+    Some((message, hint))
 }
 
 /// The deepest template error in the chain that knows its template and line.

@@ -1237,7 +1237,15 @@ fn the_default_theme_ships_the_icons_its_pages_link_to() {
     site.build_ok(&["--base-url", "https://example.org/bottega/"]);
     for page in ["index.html", "guides/primo-passo/index.html", "404.html"] {
         let doc = site.html(page);
-        let icons = doc.attrs("link[rel=icon], link[rel=apple-touch-icon]", "href");
+        // Fingerprinted: `/bottega/favicon.svg?v=HASH`.
+        let icons: Vec<String> = doc
+            .attrs("link[rel=icon], link[rel=apple-touch-icon]", "href")
+            .iter()
+            .map(|href| match href.split_once("?v=") {
+                Some((path, _)) => path.to_string(),
+                None => panic!("{page}: {href} is not fingerprinted"),
+            })
+            .collect();
         assert_eq!(
             as_set(icons.clone()),
             set(&[
@@ -1267,7 +1275,8 @@ fn a_site_favicon_replaces_every_theme_icon() {
     site.edit("config.yaml", |c| format!("{c}favicon: /images/x.png\n"));
     site.build_ok(&[]);
     let doc = site.html("index.html");
-    assert_eq!(doc.attrs("link[rel=icon]", "href"), ["/images/x.png"]);
+    let href = doc.attr("link[rel=icon]", "href");
+    assert!(href.starts_with("/images/x.png?v="), "{href}");
     assert_eq!(doc.attr("link[rel=icon]", "type"), "image/png");
     assert_eq!(doc.count("link[rel=apple-touch-icon]"), 0);
     for theme_icon in [

@@ -60,7 +60,7 @@ pub fn parse<T: for<'de> Deserialize<'de>>(split: &Split<'_>, shown: &Path) -> R
     } else {
         split.yaml
     };
-    serde_yaml::from_str(yaml).map_err(|e| yaml_error(shown, &e, 1))
+    serde_yaml::from_str(yaml).map_err(|e| yaml_error(shown, yaml, &e, 1))
 }
 
 /// The 1-based file line of each top-level key, so problems found after parsing
