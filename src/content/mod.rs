@@ -20,6 +20,7 @@ use crate::config::{Author, Config};
 use crate::error::{Error, Errors};
 use crate::files::{self, Walked};
 use crate::markdown;
+use crate::sitelinks::SiteLink;
 use date::Date;
 use frontmatter::{PageFrontMatter, SectionFrontMatter, SortBy};
 pub use slug::slugify;
@@ -100,6 +101,8 @@ pub struct Page {
     pub hash: u64,
     /// The `@/` targets its text and its author link to (their URLs end up in the page).
     pub links: Vec<String>,
+    /// Its Markdown links and images into the site, checked against the outputs.
+    pub site_links: Vec<SiteLink>,
     /// The slug of each tag in `tags`, computed once when the file is read.
     pub tag_slugs: Vec<String>,
     /// `date` as a number that orders pages (oldest smallest), computed once.
@@ -161,6 +164,8 @@ pub struct Section {
     pub hash: u64,
     /// The `@/` targets its intro links to.
     pub links: Vec<String>,
+    /// Its intro's Markdown links and images into the site.
+    pub site_links: Vec<SiteLink>,
     /// Theses its intro quotes, in first-quoted order.
     pub theses: Vec<u32>,
     /// Parent section.
@@ -987,6 +992,7 @@ fn load_file(
         s.has_body = !split.body.trim().is_empty();
         s.hash = hash_of(&text);
         s.links = scan.links.iter().map(|(t, _)| t.clone()).collect();
+        s.site_links = std::mem::take(&mut scan.site_links);
         s.theses = Vec::new();
         for &(n, _) in &scan.theses {
             if !s.theses.contains(&n) {
@@ -1109,6 +1115,7 @@ fn load_file(
             words: scan.words,
             hash: hash_of(&text),
             links: scan.links.iter().map(|(t, _)| t.clone()).collect(),
+            site_links: scan.site_links,
             tag_slugs,
             sort_key: date.map_or(i64::MIN, |d| d.sort_key()),
         }),
@@ -1174,6 +1181,7 @@ fn default_section(config: &Config, dir: &str) -> Section {
         has_body: false,
         hash: 0,
         links: Vec::new(),
+        site_links: Vec::new(),
         theses: Vec::new(),
         parent: None,
         pages: Vec::new(),
@@ -1182,7 +1190,8 @@ fn default_section(config: &Config, dir: &str) -> Section {
     }
 }
 
-fn index_rel(dir: &str) -> String {
+/// A section's `_index.md`, relative to content/.
+pub fn index_rel(dir: &str) -> String {
     if dir.is_empty() {
         "_index.md".into()
     } else {
