@@ -75,6 +75,11 @@ pub enum Code {
     MissingTwitterSite,
     /// The JSON-LD publisher has no logo.
     MissingPublisherLogo,
+
+    /// A raw HTML link or image in the text that points to nothing the site publishes.
+    BrokenHtmlLink,
+    /// A raw HTML root-relative link without the base URL's path (it leaves the site).
+    HtmlLinkWithoutBasePath,
 }
 
 impl Code {
@@ -98,6 +103,9 @@ impl Code {
             Code::PlaceholderBaseUrl => "placeholder-base-url",
             Code::MissingTwitterSite => "missing-twitter-site",
             Code::MissingPublisherLogo => "missing-publisher-logo",
+
+            Code::BrokenHtmlLink => "broken-html-link",
+            Code::HtmlLinkWithoutBasePath => "html-link-without-base-path",
         }
     }
 }
@@ -182,6 +190,11 @@ pub fn check(site: &Site) -> Report {
         .par_iter()
         .map(|p| images_without_alt(&p.source, &p.shown))
         .collect();
+    let mut page_links: Vec<Vec<Finding>> = content
+        .pages
+        .par_iter()
+        .map(|p| raw_links(site, &p.source, &p.shown, &p.path))
+        .collect();
 
     for (i, p) in content.pages.iter().enumerate() {
         let file = shown(&p.shown);
@@ -199,7 +212,7 @@ pub fn check(site: &Site) -> Report {
             None => (p.summary.clone(), DescriptionSource::Summary),
         };
         let missing = "there is no `description:`, so the card shows a summary cut from the text; write one of up to 160 characters";
-        pages.push(report(Card {
+        let mut page = report(Card {
             url: config.base_url.absolute(&p.path),
             file,
             kind: match p.kind {
@@ -217,7 +230,9 @@ pub fn check(site: &Site) -> Report {
             own_image,
             card: card_state(site, CardOf::Page(i)),
             images_without_alt: std::mem::take(&mut page_alts[i]),
-        }));
+        });
+        page.findings.append(&mut page_links[i]);
+        pages.push(page);
     }
 
     for (si, s) in content.sections.iter().enumerate() {
@@ -253,7 +268,7 @@ pub fn check(site: &Site) -> Report {
         } else {
             format!("the list has no description: add {file}/_index.md with `title:` and `description:`")
         };
-        pages.push(report(Card {
+        let mut section = report(Card {
             url: config.base_url.absolute(&s.path),
             file: file.clone(),
             kind: if is_home { "home" } else { "section" },
@@ -271,7 +286,14 @@ pub fn check(site: &Site) -> Report {
             } else {
                 Vec::new()
             },
-        }));
+        });
+        if s.has_index {
+            let source = config.root.join(&s.shown);
+            section
+                .findings
+                .extend(raw_links(site, &source, &s.shown, &s.path));
+        }
+        pages.push(section);
     }
 
     let mut site_findings = Vec::new();
@@ -471,6 +493,57 @@ fn images_without_alt(path: &Path, shown: &Path) -> Vec<usize> {
         Ok(split) => crate::markdown::images_without_alt(split.body, split.body_line),
         Err(_) => Vec::new(),
     }
+}
+
+/// The raw HTML links of the file at `path` (the page at site path `page`) that land
+/// nowhere or miss the base path; read again like [`images_without_alt`].
+fn raw_links(site: &Site, path: &Path, shown: &Path, page: &str) -> Vec<Finding> {
+    if !site.config.markdown.unsafe_html {
+        // Raw HTML is not published, so neither are its links.
+        return Vec::new();
+    }
+    let Ok(text) = crate::content::read_utf8(path, shown) else {
+        return Vec::new();
+    };
+    let Ok(split) = crate::content::frontmatter::split(&text, shown) else {
+        return Vec::new();
+    };
+    let prefix = &site.config.base_url.prefix;
+    let problems =
+        crate::sitelinks::raw_problems(split.body, split.body_line, page, &site.published, prefix);
+    problems
+        .into_iter()
+        .map(|p| {
+            let (code, message) = if p.without_prefix {
+                (
+                    Code::HtmlLinkWithoutBasePath,
+                    format!(
+                        "the HTML link {} misses the base path {prefix}, so it leaves the site: write {prefix}{} or use a Markdown link, which gets it by itself",
+                        p.url, p.url
+                    ),
+                )
+            } else {
+                let lands = if p.path == p.url {
+                    String::new()
+                } else {
+                    format!(" (that is {})", p.path)
+                };
+                (
+                    Code::BrokenHtmlLink,
+                    format!(
+                        "the HTML link {}{lands} points to nothing the site publishes: correct it or remove it",
+                        p.url
+                    ),
+                )
+            };
+            Finding {
+                code,
+                message,
+                file: shown.display().to_string(),
+                line: Some(p.line),
+            }
+        })
+        .collect()
 }
 
 /// Unicode's embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069):

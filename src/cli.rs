@@ -119,6 +119,9 @@ struct CheckArgs {
     /// Include pages marked `draft: true`.
     #[arg(long)]
     drafts: bool,
+    /// Check as if deployed under this base URL (raw HTML links must carry its path).
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -237,7 +240,7 @@ fn build_command(args: &BuildArgs) -> Result<(), Errors> {
 fn check_command(args: &CheckArgs) -> i32 {
     let options = SiteOptions {
         drafts: args.drafts,
-        base_url: None,
+        base_url: args.base_url.clone(),
         preview: false,
     };
     let site = match Site::load(&args.site, &options) {

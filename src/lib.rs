@@ -2,7 +2,8 @@
 //!
 //! Data flows one way: [`config`] and [`content`] load and check the site, [`site`]
 //! resolves it (theme, images, static files), [`outputs`] lists every file it makes
-//! and gives each path one owner, [`render`] turns it into files through
+//! and gives each path one owner, [`sitelinks`] checks that every link written in
+//! content lands on one of them, [`render`] turns it into files through
 //! [`templates`], [`markdown`] and [`social`], and [`output`] writes them safely.
 //! [`watch`] and [`serve`] keep an output current for live preview, [`shutdown`]
 //! makes Ctrl-C safe, and [`cli`] is the thin layer that turns arguments into one
@@ -27,6 +28,7 @@ pub mod scaffold;
 pub mod serve;
 pub mod shutdown;
 pub mod site;
+pub mod sitelinks;
 pub mod social;
 pub mod templates;
 pub mod watch;

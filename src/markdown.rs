@@ -27,6 +27,8 @@ use shortcodes::{Call, CallError};
 
 use crate::limits::ByteSize;
 
+use crate::sitelinks::{self, SiteLink};
+
 /// A problem found in a Markdown body, located in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarkdownError {
@@ -50,6 +52,8 @@ pub struct Scan {
     /// Calls of the site's or theme's shortcodes, located in the file, to be checked
     /// against their templates once those are loaded.
     pub shortcodes: Vec<Call>,
+    /// Links and images into the site (`/guides/x/`, `foto.jpg`).
+    pub site_links: Vec<SiteLink>,
     /// Malformed shortcodes.
     pub errors: Vec<MarkdownError>,
     /// Word count.
@@ -95,17 +99,17 @@ fn call_error(e: CallError, offset: usize) -> MarkdownError {
     }
 }
 
-/// Finds shortcodes, `@/` links and the word count in `body`, which starts at file line
+/// Finds shortcodes, links and the word count in `body`, which starts at file line
 /// `body_line`. It reads comrak's tree, as [`render`] does, so code blocks, code spans and
 /// escaped braces (`\{\{`) are skipped exactly as the renderer skips them; bodies with
-/// neither `{{`, `{%` nor `@/` are not parsed at all. A link argument of a shortcode
+/// neither `{{`, `{%` nor a link are not parsed at all. A link argument of a shortcode
 /// (`url="@/about.md"`) is a link like the text's.
 pub fn scan(body: &str, body_line: usize, max_page_size: ByteSize) -> Scan {
     let mut out = Scan {
         words: body.split_whitespace().count(),
         ..Scan::default()
     };
-    if !has_calls(body) && !body.contains("@/") {
+    if !has_calls(body) && !might_link(body) {
         return out;
     }
     let arena = Arena::new();
@@ -123,14 +127,18 @@ pub fn scan(body: &str, body_line: usize, max_page_size: ByteSize) -> Scan {
         let data = node.data();
         match &data.value {
             NodeValue::Link(l) | NodeValue::Image(l) => {
+                let at = SourceRef {
+                    line: data.sourcepos.start.line + offset,
+                    column: data.sourcepos.start.column,
+                };
                 if let Some(target) = l.url.strip_prefix("@/") {
-                    out.links.push((
-                        target.to_string(),
-                        SourceRef {
-                            line: data.sourcepos.start.line + offset,
-                            column: data.sourcepos.start.column,
-                        },
-                    ));
+                    out.links.push((target.to_string(), at));
+                } else if sitelinks::target(&l.url, "/").is_some() {
+                    out.site_links.push(SiteLink {
+                        url: l.url.to_string(),
+                        image: matches!(data.value, NodeValue::Image(_)),
+                        at,
+                    });
                 }
             }
             _ => {}
@@ -158,6 +166,36 @@ pub fn scan(body: &str, body_line: usize, max_page_size: ByteSize) -> Scan {
         out.shortcodes.push(call);
     }
     out
+}
+
+/// Whether `body` may hold a link: inline `[x](url)`, a reference `[x]: url`, `@/`.
+fn might_link(body: &str) -> bool {
+    body.contains("](") || body.contains("]:") || body.contains("@/")
+}
+
+/// The raw HTML of `body` (starting at file line `body_line`), block by block and tag by
+/// tag, with where each starts; HTML in code is text, not HTML.
+pub fn raw_html(body: &str, body_line: usize) -> Vec<(String, SourceRef)> {
+    if !body.contains('<') {
+        return Vec::new();
+    }
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, body, &options(MarkdownOptions::default()));
+    root.descendants()
+        .filter_map(|n| {
+            let data = n.data();
+            let html = match &data.value {
+                NodeValue::HtmlBlock(b) => b.literal.clone(),
+                NodeValue::HtmlInline(h) => h.to_string(),
+                _ => return None,
+            };
+            let at = SourceRef {
+                line: data.sourcepos.start.line + body_line - 1,
+                column: data.sourcepos.start.column,
+            };
+            Some((html, at))
+        })
+        .collect()
 }
 
 /// The file lines of the images in `body` (starting at file line `body_line`) that have
@@ -278,6 +316,8 @@ pub trait Resolver: Sync {
     ) -> Result<String, (String, String)>;
     /// The base URL's path prefix (`/blog`), put before root-relative links.
     fn prefix(&self) -> &str;
+    /// Whether a root-relative `url` already starts with the prefix, so gets no other.
+    fn carries_prefix(&self, url: &str) -> bool;
     /// The heading of the footnotes, in the site's language, already HTML-escaped.
     fn footnotes_heading(&self) -> String;
     /// The label of a footnote's link back to reference `reference` (`1`, or `1-2` for
@@ -369,6 +409,7 @@ pub fn render(
                 } else if url.starts_with('/')
                     && !url.starts_with("//")
                     && !resolver.prefix().is_empty()
+                    && !resolver.carries_prefix(&url)
                 {
                     Some(format!("{}{}", resolver.prefix(), url))
                 } else {
@@ -853,6 +894,9 @@ mod tests {
         }
         fn prefix(&self) -> &str {
             "/blog"
+        }
+        fn carries_prefix(&self, url: &str) -> bool {
+            url.starts_with("/blog/")
         }
         fn footnotes_heading(&self) -> String {
             "Note &amp; fonti".into()

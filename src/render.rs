@@ -1001,6 +1001,10 @@ impl Resolver for Site {
         &self.config.base_url.prefix
     }
 
+    fn carries_prefix(&self, url: &str) -> bool {
+        self.published.land(url, "/", self.prefix()) == crate::sitelinks::Landing::Prefixed
+    }
+
     fn footnotes_heading(&self) -> String {
         xml_escape(&self.strings.get("footnotes", &[]).unwrap_or_default())
     }

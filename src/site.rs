@@ -13,6 +13,7 @@ use crate::files::{self, Names};
 use crate::image;
 use crate::markdown;
 use crate::outputs::Outputs;
+use crate::sitelinks::{self, Published};
 use crate::social::ImageView;
 use crate::templates::{to_value, AssetFiles, Strings, Templates, Theme};
 
@@ -87,6 +88,8 @@ pub struct Site {
     pub site_view: crate::render::SiteView,
     /// Generated share cards: which pages get one, their colours and logo.
     pub cards: crate::card::Cards,
+    /// The URL paths the build publishes, which links in content must land on.
+    pub published: Published,
 }
 
 impl Site {
@@ -255,6 +258,10 @@ impl Site {
             paginate_by: config.paginate_by,
         };
         errors.0.extend(outputs.check().0);
+        let published = Published::of(&outputs);
+        errors
+            .0
+            .extend(sitelinks::check(&content, &published, &config.base_url.prefix).0);
         errors.into_result()?;
 
         let data = load_data(&config, &mut warnings)?;
@@ -297,6 +304,7 @@ impl Site {
             warnings,
             site_view,
             cards,
+            published,
         };
         site.check_templates()?;
         site.check_shortcodes()?;
@@ -405,6 +413,19 @@ impl Site {
         }
         let mut snippets = Vec::new();
         let mut errors = Errors::default();
+        // The edits keep every URL, so the published paths are still these.
+        let mut suggestions = sitelinks::SUGGESTIONS;
+        for (_, p) in &edits {
+            sitelinks::check_one(
+                &self.content,
+                &self.published,
+                &self.config.base_url.prefix,
+                (&p.shown, &p.rel, &p.path),
+                &p.site_links,
+                &mut suggestions,
+                &mut errors,
+            );
+        }
         for (_, p) in &edits {
             if let (PageKind::Thesis, Some(n)) = (p.kind, p.number) {
                 match self.thesis_snippet(n, p) {

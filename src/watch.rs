@@ -690,6 +690,17 @@ fn fingerprint(
             hash(h, &c.resolve_link(t));
         }
     };
+    // Where a link into the site lands decides whether it gets the base path.
+    let site_links = |h: &mut Hasher64, from: &str, written: &[crate::sitelinks::SiteLink]| {
+        for l in written {
+            hash(
+                h,
+                &site
+                    .published
+                    .land(&l.url, from, &site.config.base_url.prefix),
+            );
+        }
+    };
     // A card is fingerprinted by what it is made from alone (its input key), and
     // redrawn only when its SVG changed: see `Site::card_file`.
     if let Item::Card(card) = item {
@@ -715,6 +726,7 @@ fn fingerprint(
             }
             hash(&mut h, &(p.hash, cards[i], &p.source));
             links(&mut h, &p.links);
+            site_links(&mut h, &p.path, &p.site_links);
             let mut s = Some(p.section);
             while let Some(si) = s {
                 hash(&mut h, &(&c.sections[si].title, &c.sections[si].path));
@@ -758,6 +770,7 @@ fn fingerprint(
             );
             hash(&mut h, &site.section_images[si]);
             links(&mut h, &s.links);
+            site_links(&mut h, &s.path, &s.site_links);
             let quoted: Vec<usize> = s
                 .theses
                 .iter()

@@ -21,6 +21,7 @@ use crate::error::{Error, Errors};
 use crate::files::{self, Walked};
 use crate::limits::ByteSize;
 use crate::markdown;
+use crate::sitelinks::SiteLink;
 use date::Date;
 use frontmatter::{PageFrontMatter, SectionFrontMatter, SortBy};
 pub use slug::slugify;
@@ -104,6 +105,9 @@ pub struct Page {
     /// The calls of the site's or theme's shortcodes in its text (their templates make
     /// the page), with their file lines.
     pub shortcodes: Vec<markdown::shortcodes::Call>,
+
+    /// Its Markdown links and images into the site, checked against the outputs.
+    pub site_links: Vec<SiteLink>,
     /// The slug of each tag in `tags`, computed once when the file is read.
     pub tag_slugs: Vec<String>,
     /// `date` as a number that orders pages (oldest smallest), computed once.
@@ -167,6 +171,9 @@ pub struct Section {
     pub links: Vec<String>,
     /// The shortcode calls of its intro, like a page's.
     pub shortcodes: Vec<markdown::shortcodes::Call>,
+
+    /// Its intro's Markdown links and images into the site.
+    pub site_links: Vec<SiteLink>,
     /// Theses its intro quotes, in first-quoted order.
     pub theses: Vec<u32>,
     /// Parent section.
@@ -1010,6 +1017,8 @@ fn load_file(
         s.hash = hash_of(&text);
         s.links = scan.links.iter().map(|(t, _)| t.clone()).collect();
         s.shortcodes = std::mem::take(&mut scan.shortcodes);
+
+        s.site_links = std::mem::take(&mut scan.site_links);
         s.theses = Vec::new();
         for &(n, _) in &scan.theses {
             if !s.theses.contains(&n) {
@@ -1133,6 +1142,8 @@ fn load_file(
             hash: hash_of(&text),
             links: scan.links.iter().map(|(t, _)| t.clone()).collect(),
             shortcodes: std::mem::take(&mut scan.shortcodes),
+
+            site_links: scan.site_links,
             tag_slugs,
             sort_key: date.map_or(i64::MIN, |d| d.sort_key()),
         }),
@@ -1199,6 +1210,8 @@ fn default_section(config: &Config, dir: &str) -> Section {
         hash: 0,
         links: Vec::new(),
         shortcodes: Vec::new(),
+
+        site_links: Vec::new(),
         theses: Vec::new(),
         parent: None,
         pages: Vec::new(),
@@ -1207,7 +1220,8 @@ fn default_section(config: &Config, dir: &str) -> Section {
     }
 }
 
-fn index_rel(dir: &str) -> String {
+/// A section's `_index.md`, relative to content/.
+pub fn index_rel(dir: &str) -> String {
     if dir.is_empty() {
         "_index.md".into()
     } else {
