@@ -65,6 +65,9 @@ struct BuildArgs {
     /// Include pages marked `draft: true`.
     #[arg(long)]
     drafts: bool,
+    /// Include pages dated in the future (scheduled), as if their date had come.
+    #[arg(long)]
+    future: bool,
     /// Replace an output folder even if it holds files piazza did not write.
     #[arg(long)]
     force: bool,
@@ -95,6 +98,9 @@ struct ServeArgs {
     /// Include pages marked `draft: true`.
     #[arg(long)]
     drafts: bool,
+    /// Include pages dated in the future (scheduled), as if their date had come.
+    #[arg(long)]
+    future: bool,
     /// Open the site in the browser.
     #[arg(long)]
     open: bool,
@@ -119,6 +125,9 @@ struct CheckArgs {
     /// Include pages marked `draft: true`.
     #[arg(long)]
     drafts: bool,
+    /// Include pages dated in the future (scheduled), as if their date had come.
+    #[arg(long)]
+    future: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -195,6 +204,8 @@ fn build_command(args: &BuildArgs) -> Result<(), Errors> {
     let options = SiteOptions {
         drafts: args.drafts,
         base_url: args.base_url.clone(),
+        future: args.future,
+        now: None,
     };
     if args.watch {
         crate::shutdown::install("stopped.", 0);
@@ -237,6 +248,8 @@ fn check_command(args: &CheckArgs) -> i32 {
     let options = SiteOptions {
         drafts: args.drafts,
         base_url: None,
+        future: args.future,
+        now: None,
     };
     let site = match Site::load(&args.site, &options) {
         Ok(site) => site,
@@ -312,6 +325,8 @@ fn serve_command(args: &ServeArgs) -> Result<(), Errors> {
     let options = SiteOptions {
         drafts: args.drafts,
         base_url: Some(url.clone()),
+        future: args.future,
+        now: None,
     };
     let mut rebuilder = Rebuilder::new(&args.site, &out, options, false)?;
     let mut failing = false;
