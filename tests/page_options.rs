@@ -466,3 +466,37 @@ fn the_files_of_a_held_page_bundle_are_not_published() {
     assert!(s.has_output("guides/lancio/prodotto.png"));
     assert!(s.has_output("guides/prova/prova.png"));
 }
+
+#[test]
+fn a_canonical_naming_the_page_itself_keeps_it_in_the_sitemap() {
+    let s = site(&[(
+        "content/guides/se-stessa.md",
+        "---\ntitle: Se stessa\ndate: 2026-06-10\ncanonical: \"@/guides/se-stessa.md\"\n---\n\nx\n",
+    )]);
+    build(&s, &[]).success();
+    let doc = s.html("guides/se-stessa/index.html");
+    assert_eq!(doc.canonical(), "https://example.org/guides/se-stessa/");
+    assert!(sitemap(&s)
+        .iter()
+        .any(|l| l.ends_with("/guides/se-stessa/")));
+}
+
+#[test]
+fn check_with_future_reports_the_scheduled_page_and_still_lists_it() {
+    let s = site(&[("content/guides/domani.md", FUTURE)]);
+    let run = check(&s, &["--format", "json"]).success();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let files = |json: &serde_json::Value| -> Vec<String> {
+        json["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["file"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(!files(&json).contains(&"content/guides/domani.md".to_string()));
+    let run = check(&s, &["--format", "json", "--future"]).success();
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(files(&json).contains(&"content/guides/domani.md".to_string()));
+    assert_eq!(json["scheduled"][0]["file"], "content/guides/domani.md");
+}

@@ -1150,8 +1150,11 @@ fn load_file(
                 .hint("write your own keys under it, indented: `extra:` then `  color: red` on the next line"))
         }
     };
-    if let Some(url) = &fm.canonical {
+    let mut canonical = fm.canonical;
+    if let Some(url) = &canonical {
         match crate::links::check_canonical(url) {
+            // Naming itself is the default: the page stays its own canonical page.
+            Ok(Some(target)) if target == rel => canonical = None,
             Ok(Some(target)) => scan.links.push((
                 target.to_string(),
                 SourceRef {
@@ -1214,7 +1217,7 @@ fn load_file(
             tag_slugs,
             sort_key: date.map_or(i64::MIN, |d| d.sort_key()),
             extra,
-            canonical: fm.canonical,
+            canonical,
             noindex: fm.noindex,
             toc: fm.toc,
         }),
