@@ -176,6 +176,21 @@ pub struct Report {
     pub pages: Vec<PageReport>,
     /// Findings about `config.yaml` (the fallback share image), reported once.
     pub site: Vec<Finding>,
+    /// Pages dated after the build's "now", oldest first: not findings, a schedule.
+    pub scheduled: Vec<Scheduled>,
+}
+
+/// A page that is built only from its date on (or now, with `--future`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Scheduled {
+    /// The source file.
+    pub file: String,
+    /// The line of its `date:`.
+    pub line: usize,
+    /// The date as written (`2026-07-01` or RFC 3339).
+    pub date: String,
+    /// Absolute URL it will have.
+    pub url: String,
 }
 
 /// Lints the share cards of every page of a loaded site.
@@ -326,9 +341,20 @@ pub fn check(site: &Site) -> Report {
     );
 
     pages.sort_by(|a, b| (&a.file, &a.url).cmp(&(&b.file, &b.url)));
+    let scheduled = content
+        .scheduled
+        .iter()
+        .map(|p| Scheduled {
+            file: shown(&p.shown),
+            line: p.line_of("date"),
+            date: p.date.map(|d| d.to_string()).unwrap_or_default(),
+            url: config.base_url.absolute(&p.path),
+        })
+        .collect();
     Report {
         pages,
         site: site_findings,
+        scheduled,
     }
 }
 
@@ -863,6 +889,16 @@ impl Report {
             }
             out.push('\n');
         }
+        if !self.scheduled.is_empty() {
+            let _ = writeln!(
+                out,
+                "scheduled: built from their date on (build with --future to include them now)"
+            );
+            for s in &self.scheduled {
+                let _ = writeln!(out, "  {}:{}  {}  {}", s.file, s.line, s.date, s.url);
+            }
+            out.push('\n');
+        }
         let n = self.pages.len();
         let m = self.findings();
         let _ = writeln!(
@@ -911,6 +947,7 @@ impl Report {
                 "findings": self.site.iter().map(finding).collect::<Vec<_>>(),
             },
             "pages": pages,
+            "scheduled": self.scheduled,
         })
     }
 }

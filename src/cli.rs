@@ -65,6 +65,9 @@ struct BuildArgs {
     /// Include pages marked `draft: true`.
     #[arg(long)]
     drafts: bool,
+    /// Include pages dated in the future (scheduled), as if their date had come.
+    #[arg(long)]
+    future: bool,
     /// Replace an output folder even if it holds files piazza did not write.
     #[arg(long)]
     force: bool,
@@ -95,6 +98,9 @@ struct ServeArgs {
     /// Include pages marked `draft: true`.
     #[arg(long)]
     drafts: bool,
+    /// Include pages dated in the future (scheduled), as if their date had come.
+    #[arg(long)]
+    future: bool,
     /// Open the site in the browser.
     #[arg(long)]
     open: bool,
@@ -122,6 +128,10 @@ struct CheckArgs {
     /// Check as if deployed under this base URL (raw HTML links must carry its path).
     #[arg(long, value_name = "URL")]
     base_url: Option<String>,
+
+    /// Include pages dated in the future (scheduled), as if their date had come.
+    #[arg(long)]
+    future: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -199,6 +209,8 @@ fn build_command(args: &BuildArgs) -> Result<(), Errors> {
         drafts: args.drafts,
         base_url: args.base_url.clone(),
         preview: false,
+        future: args.future,
+        now: None,
     };
     if args.watch {
         crate::shutdown::install("stopped.", 0);
@@ -242,6 +254,8 @@ fn check_command(args: &CheckArgs) -> i32 {
         drafts: args.drafts,
         base_url: args.base_url.clone(),
         preview: false,
+        future: args.future,
+        now: None,
     };
     let site = match Site::load(&args.site, &options) {
         Ok(site) => site,
@@ -318,6 +332,8 @@ fn serve_command(args: &ServeArgs) -> Result<(), Errors> {
         drafts: args.drafts,
         base_url: Some(url.clone()),
         preview: true,
+        future: args.future,
+        now: None,
     };
     let mut rebuilder = Rebuilder::new(&args.site, &out, options, false)?;
     let mut failing = false;

@@ -98,6 +98,18 @@ pub fn check_image(url: &str) -> Result<(), String> {
     }
 }
 
+/// Checks a `canonical:` URL from front matter: an absolute http(s) URL, or an `@/`
+/// page link, whose target (without `@/`) comes back to be checked like other links.
+pub fn check_canonical(url: &str) -> Result<Option<&str>, String> {
+    match parse_link(url)? {
+        ConfigUrl::Page(target) => Ok(Some(target)),
+        ConfigUrl::Absolute(u) if !u.to_ascii_lowercase().starts_with("mailto:") => Ok(None),
+        _ => Err(format!(
+            "`{url}` is not a canonical URL: it must be a full address or a page of this site"
+        )),
+    }
+}
+
 /// Checks a path to a file under static/ (`/images/logo.svg`).
 pub fn check_file(path: &str) -> Result<(), String> {
     plain(path)?;
@@ -209,5 +221,10 @@ mod tests {
         assert!(check_image("https://e.org/x.png").is_ok());
         assert!(check_file("images/logo.svg").is_ok());
         assert!(check_file("javascript:x").is_err());
+        assert_eq!(check_canonical("@/guides/x.md"), Ok(Some("guides/x.md")));
+        assert_eq!(check_canonical("https://e.org/x/"), Ok(None));
+        for bad in ["ftp://x", "/guides/x/", "mailto:a@b.c", "https://", "x/"] {
+            assert!(check_canonical(bad).is_err(), "{bad:?}");
+        }
     }
 }

@@ -347,6 +347,17 @@ fn too_many_elements(body_line: usize, max_page_size: ByteSize) -> MarkdownError
     }
 }
 
+/// A heading of a rendered body, as a table of contents links to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// 1 to 6.
+    pub level: u8,
+    /// Its `id` in the HTML.
+    pub id: String,
+    /// Its text, plain.
+    pub title: String,
+}
+
 /// Renders a page body to HTML. `body_line` is the file line the body starts on, so
 /// errors point into the `.md` file.
 pub fn render(
@@ -356,6 +367,19 @@ pub fn render(
     md: MarkdownOptions,
     resolver: &dyn Resolver,
 ) -> Result<String, Vec<MarkdownError>> {
+    render_with_headings(body, body_line, options, md, resolver, false).map(|(html, _)| html)
+}
+
+/// [`render`], also returning the headings; with `ids` every heading gets an id even
+/// when `heading_anchors` is off (a table of contents needs them).
+pub fn render_with_headings(
+    body: &str,
+    body_line: usize,
+    options: &Options<'static>,
+    md: MarkdownOptions,
+    resolver: &dyn Resolver,
+    ids: bool,
+) -> Result<(String, Vec<Heading>), Vec<MarkdownError>> {
     let arena = Arena::new();
     let offset = body_line - 1;
     let mut placed = Placed::new(body, offset, options, md, resolver)?;
@@ -435,7 +459,7 @@ pub fn render(
         return Err(errors);
     }
     let mut html = String::with_capacity(body.len() * 3 / 2);
-    let headings = HeadingIds::new(md.heading_anchors);
+    let headings = HeadingIds::new(md.heading_anchors, md.heading_anchors || ids);
     let mut plugins = comrak::options::Plugins::default();
     plugins.render.heading_adapter = Some(&headings);
     if comrak::format_html_with_plugins(root, options, &mut html, &plugins).is_err() {
@@ -468,7 +492,7 @@ pub fn render(
             }
         }
     }
-    Ok(html)
+    Ok((html, headings.into_headings()))
 }
 
 /// Where a call's placeholder starts: a character of Unicode's private use area, which
@@ -707,18 +731,27 @@ fn placeholder(text: &str, calls: usize) -> Option<(usize, usize, usize)> {
     })
 }
 
-/// Gives headings ASCII ids that match piazza's slugs, unique within the page.
+/// Gives headings ASCII ids that match piazza's slugs, unique within the page, and
+/// records them.
 struct HeadingIds {
     anchors: bool,
-    state: Mutex<(HashMap<String, usize>, String)>,
+    ids: bool,
+    /// Ids used so far, the current heading's id, and the headings seen.
+    state: Mutex<(HashMap<String, usize>, String, Vec<Heading>)>,
 }
 
 impl HeadingIds {
-    fn new(anchors: bool) -> Self {
+    fn new(anchors: bool, ids: bool) -> Self {
         HeadingIds {
             anchors,
-            state: Mutex::new((HashMap::new(), String::new())),
+            ids,
+            state: Mutex::new((HashMap::new(), String::new(), Vec::new())),
         }
+    }
+
+    /// The headings with ids, in document order.
+    fn into_headings(self) -> Vec<Heading> {
+        self.state.into_inner().map(|s| s.2).unwrap_or_default()
     }
 }
 
@@ -729,7 +762,7 @@ impl HeadingAdapter for HeadingIds {
         h: &HeadingMeta,
         _: Option<Sourcepos>,
     ) -> fmt::Result {
-        if !self.anchors {
+        if !self.ids {
             return write!(out, "<h{}>", h.level);
         }
         let mut state = self.state.lock().map_err(|_| fmt::Error)?;
@@ -746,6 +779,11 @@ impl HeadingAdapter for HeadingIds {
         *n += 1;
         state.0.entry(id.clone()).or_insert(1);
         write!(out, "<h{} id=\"{id}\">", h.level)?;
+        state.2.push(Heading {
+            level: h.level,
+            id: id.clone(),
+            title: h.content.clone(),
+        });
         state.1 = id;
         Ok(())
     }

@@ -281,6 +281,47 @@ struct PageView<'a> {
     share_links: Vec<social::ShareLink>,
     og: &'a [social::Meta],
     draft: bool,
+    extra: &'a serde_yaml::Value,
+    toc: Vec<TocEntry>,
+}
+
+/// One heading in `page.toc`, with the headings under it.
+#[derive(Debug, Serialize)]
+struct TocEntry {
+    level: u8,
+    id: String,
+    title: String,
+    children: Vec<TocEntry>,
+}
+
+/// Nests headings under the nearest previous heading of a higher level.
+fn toc(headings: Vec<markdown::Heading>) -> Vec<TocEntry> {
+    // The open path from the top level down to the last heading.
+    let mut path: Vec<TocEntry> = Vec::new();
+    let mut top: Vec<TocEntry> = Vec::new();
+    let close = |path: &mut Vec<TocEntry>, top: &mut Vec<TocEntry>| {
+        if let Some(done) = path.pop() {
+            match path.last_mut() {
+                Some(parent) => parent.children.push(done),
+                None => top.push(done),
+            }
+        }
+    };
+    for h in headings {
+        while path.last().is_some_and(|open| open.level >= h.level) {
+            close(&mut path, &mut top);
+        }
+        path.push(TocEntry {
+            level: h.level,
+            id: h.id,
+            title: h.title,
+            children: Vec::new(),
+        });
+    }
+    while !path.is_empty() {
+        close(&mut path, &mut top);
+    }
+    top
 }
 
 impl Site {
@@ -402,12 +443,13 @@ impl Site {
         let p = &c.pages[i];
         let text = read_page(&p.source, &p.shown, self.config.markdown.max_page_size)?;
         let split = frontmatter::split(&text, &p.shown)?;
-        let html = markdown::render(
+        let (html, headings) = markdown::render_with_headings(
             split.body,
             split.body_line,
             &self.markdown,
             self.config.markdown,
             self,
+            p.toc,
         )
         .map_err(|errs| {
             let e = &errs[0];
@@ -417,6 +459,12 @@ impl Site {
         })?;
         let section = &c.sections[p.section];
         let permalink = self.abs(&p.path);
+        // og:url follows the canonical URL, as search engines and share previews expect.
+        let canonical = p
+            .canonical
+            .as_deref()
+            .and_then(|u| crate::links::resolve(u, &self.config.base_url, &self.content))
+            .map_or_else(|| permalink.clone(), |(_, abs)| abs);
         let mut trail = self.trail(p.section);
         trail.push((p.title.clone(), p.path.clone()));
         let crumbs_abs: Vec<(String, String)> = trail
@@ -428,13 +476,13 @@ impl Site {
             .and_then(|a| a.url())
             .and_then(|u| crate::links::resolve(u, &self.config.base_url, &self.content));
         let image = self.page_images[i].as_ref();
-        let description = p.summary.as_str();
-        let head = social::head(
+        let description = p.description.as_deref().unwrap_or(&p.summary);
+        let mut head = social::head(
             &self.config,
             &PageMeta {
                 title: &p.title,
                 description,
-                url: &permalink,
+                url: &canonical,
                 schema: match p.kind {
                     PageKind::Guide => Schema::BlogPosting,
                     PageKind::Thesis => Schema::Thesis,
@@ -454,6 +502,13 @@ impl Site {
             },
             self.publisher_logo.as_ref(),
         );
+        if p.noindex() {
+            head.meta.push(social::Meta {
+                attr: "name",
+                key: "robots".into(),
+                content: "noindex".into(),
+            });
+        }
         let share_links = if p.kind == PageKind::Page {
             Vec::new()
         } else {
@@ -522,6 +577,8 @@ impl Site {
             share_links,
             og: &head.meta,
             draft: p.draft,
+            extra: &p.extra,
+            toc: if p.toc { toc(headings) } else { Vec::new() },
         };
         self.templates.render(
             &page_template(p),
@@ -826,7 +883,7 @@ impl Site {
     /// RSS 2.0 of the newest guides, with absolute links.
     fn feed(&self) -> String {
         let c = &self.content;
-        let guides = self.newest_guides(FEED_ITEMS);
+        let guides = self.feed_guides();
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\" xmlns:atom=\"http://www.w3.org/2005/Atom\">\n<channel>\n");
         let e = xml_escape;
         out.push_str(&format!("<title>{}</title>\n", e(&self.config.title)));
@@ -885,7 +942,9 @@ impl Site {
                 .max_by_key(|d| d.sort_key())
         };
         let mut entries: Vec<(String, Option<Date>)> = Vec::new();
-        let all: Vec<usize> = (0..c.pages.len()).filter(|&j| !c.pages[j].draft).collect();
+        let all: Vec<usize> = (0..c.pages.len())
+            .filter(|&j| c.pages[j].in_sitemap())
+            .collect();
         for (i, s) in c.sections.iter().enumerate() {
             let lastmod = if i == 0 {
                 newest(&all)
@@ -1075,11 +1134,21 @@ impl Site {
 pub const FEED_ITEMS: usize = 20;
 
 impl Site {
-    /// The `n` newest published guides, newest first (home page and feed).
+    /// The `n` newest published guides, newest first (the home page).
     pub fn newest_guides(&self, n: usize) -> Vec<usize> {
+        self.newest(n, |p| !p.draft)
+    }
+
+    /// The guides the feed carries: the newest published ones, without `noindex` pages.
+    pub fn feed_guides(&self) -> Vec<usize> {
+        self.newest(FEED_ITEMS, |p| !p.noindex())
+    }
+
+    /// The `n` newest guides that `keep`, newest first.
+    fn newest(&self, n: usize, keep: impl Fn(&Page) -> bool) -> Vec<usize> {
         let c = &self.content;
         let mut guides: Vec<usize> = (0..c.pages.len())
-            .filter(|&j| c.pages[j].kind == PageKind::Guide && !c.pages[j].draft)
+            .filter(|&j| c.pages[j].kind == PageKind::Guide && keep(&c.pages[j]))
             .collect();
         let key = |j: &usize| (std::cmp::Reverse(c.pages[*j].sort_date()), *j);
         if guides.len() > n {

@@ -50,7 +50,14 @@ pub fn new_content(site: &Path, kind: NewKind, title: &str) -> Result<PathBuf, E
         ),
         NewKind::Thesis => {
             // The next free number needs the existing theses, read from their front matter.
-            let content = Content::load(&config, LoadOptions { drafts: true })?;
+            let content = Content::load(
+                &config,
+                LoadOptions {
+                    drafts: true,
+                    future: true,
+                    now: 0,
+                },
+            )?;
             let next = content.theses.keys().next_back().map_or(1, |n| n + 1);
             (
                 format!("{}/{next:02}-{slug}.md", config.theses_section),

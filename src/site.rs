@@ -30,6 +30,24 @@ pub struct SiteOptions {
     /// The live preview of `serve`: asset URLs carry no `?v=` fingerprint, so a
     /// stylesheet edit changes the stylesheet alone and open pages swap it in place.
     pub preview: bool,
+
+    /// Include pages dated after `now`.
+    pub future: bool,
+    /// The build's "now" as a [`content::date::Date::sort_key`]; None reads
+    /// `PIAZZA_NOW` or the clock when the site is loaded.
+    pub now: Option<i64>,
+}
+
+impl SiteOptions {
+    /// `now`, or `PIAZZA_NOW`, or the clock.
+    pub fn now(&self) -> Result<i64, Error> {
+        match self.now {
+            Some(n) => Ok(n),
+            None => content::date::now_key().map_err(|m| {
+                Error::new(m).hint("set PIAZZA_NOW to a date (2026-03-01) or an RFC 3339 time (2026-03-01T09:30:00+01:00), or unset it")
+            }),
+        }
+    }
 }
 
 /// Where a copied file's bytes come from.
@@ -116,6 +134,8 @@ impl Site {
             &config,
             LoadOptions {
                 drafts: options.drafts,
+                future: options.future,
+                now: options.now()?,
             },
             cache,
         );

@@ -26,7 +26,7 @@ use crate::content::{LoadCache, LoadOptions, PageEdits};
 use crate::error::{Error, Errors};
 use crate::output::{check_output_folder, MARKER};
 use crate::outputs::{list_path, Item};
-use crate::render::{page_template, section_template, FEED_ITEMS};
+use crate::render::{page_template, section_template};
 use crate::site::{Site, SiteOptions, Source, THESIS_SHORTCODE};
 
 /// What one rebuild did.
@@ -91,6 +91,12 @@ impl Rebuilder {
         std::fs::create_dir_all(out).map_err(|e| Error::io(out, &e))?;
         std::fs::write(out.join(MARKER), crate::output::MARKER_TEXT)
             .map_err(|e| Error::io(out, &e))?;
+        // "Now" is read once: a page whose date passes while watching appears at the
+        // next start, and the parsed files stay valid between rebuilds.
+        let options = SiteOptions {
+            now: Some(options.now()?),
+            ..options
+        };
         Ok(Rebuilder {
             root: root.to_path_buf(),
             out: out.to_path_buf(),
@@ -208,6 +214,9 @@ impl Rebuilder {
         let live = self.live.as_mut()?;
         let options = LoadOptions {
             drafts: self.options.drafts,
+            future: self.options.future,
+            // Set when the rebuilder was made; failing that, a full rebuild reports it.
+            now: self.options.now().ok()?,
         };
         let content = &live.site.content;
         let edits = match content.reread_pages(&live.site.config, options, &mut self.cache, rels) {
@@ -628,7 +637,7 @@ impl Scope {
         Scope {
             global: h.finish(),
             home_guides: site.newest_guides(site.config.paginate_by.min(6)),
-            feed_guides: site.newest_guides(FEED_ITEMS),
+            feed_guides: site.feed_guides(),
             theses: site.content.theses.values().copied().collect(),
         }
     }
@@ -656,7 +665,7 @@ fn card_hash(site: &Site, i: usize) -> u64 {
 fn sitemap_entry(site: &Site, i: usize) -> u64 {
     let p = &site.content.pages[i];
     let mut h = Hasher64::new();
-    hash(&mut h, &(&p.path, p.date, p.updated, p.draft));
+    hash(&mut h, &(&p.path, p.date, p.updated, p.in_sitemap()));
     h.finish()
 }
 

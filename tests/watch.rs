@@ -112,7 +112,7 @@ fn default_template(name: &str) -> String {
 fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -> String {
     let guides = markdown_files(site, "guides");
     let theses = markdown_files(site, "theses");
-    match rng.below(17) {
+    match rng.below(19) {
         0 if !guides.is_empty() => {
             let g = &guides[rng.below(guides.len())];
             let text = std::fs::read_to_string(g).unwrap();
@@ -277,6 +277,47 @@ fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -
             std::fs::write(dir.join("card.html"), card).unwrap();
             touched.push(dir.join("card.html"));
             "change the card partial".into()
+        }
+        16 if !guides.is_empty() => {
+            // A page option set or cleared (`toc` needs headings: case 17 adds some).
+            let g = &guides[rng.below(guides.len())];
+            let options = [
+                ("noindex:", "noindex: true".to_string()),
+                ("summary:", format!("summary: \"Riassunto {step}\"")),
+                ("toc:", "toc: true".to_string()),
+                (
+                    "canonical:",
+                    format!("canonical: \"https://altrove.example/{step}/\""),
+                ),
+            ];
+            let (key, line) = &options[rng.below(options.len())];
+            let set = rng.below(2) == 0;
+            edit_line(g, key, |_| None);
+            if set {
+                edit_line(g, "date:", |l| Some(format!("{l}\n{line}")));
+            }
+            touched.push(g.clone());
+            format!(
+                "{} `{line}` in {}",
+                if set { "set" } else { "clear" },
+                g.display()
+            )
+        }
+        17 if !guides.is_empty() => {
+            let g = &guides[rng.below(guides.len())];
+            let mut text = std::fs::read_to_string(g).unwrap();
+            text.push_str(&format!("\n## Parte {step}\n\nAltro testo.\n"));
+            std::fs::write(g, text).unwrap();
+            touched.push(g.clone());
+            format!("add a heading to {}", g.display())
+        }
+        18 if !guides.is_empty() => {
+            // Scheduled: held back until a date that does not come during the test.
+            let g = &guides[rng.below(guides.len())];
+            let date = format!("date: 2099-0{}-1{}", 1 + rng.below(9), rng.below(10));
+            edit_line(g, "date:", |_| Some(date.clone()));
+            touched.push(g.clone());
+            format!("schedule {} ({date})", g.display())
         }
         _ => {
             let about = site.join("content/about.md");

@@ -184,10 +184,7 @@ impl Date {
 
     /// Today's date in UTC, from the system clock.
     pub fn today() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0);
+        let secs = clock_seconds();
         let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
         Date {
             year: year as u16,
@@ -196,6 +193,32 @@ impl Date {
             time: None,
         }
     }
+}
+
+/// The environment variable that sets the build's "now" (tests, reproducible builds).
+pub const NOW_VAR: &str = "PIAZZA_NOW";
+
+/// The build's "now" as a [`Date::sort_key`]: `PIAZZA_NOW` when it is set and not
+/// empty (a date alone means its midnight UTC), else the system clock.
+pub fn now_key() -> Result<i64, String> {
+    match std::env::var(NOW_VAR) {
+        Ok(v) if v.trim().is_empty() => Ok(clock_seconds()),
+        Ok(v) => Date::parse(&v)
+            .map(|d| d.sort_key())
+            .map_err(|m| format!("{NOW_VAR}: {m}")),
+        Err(std::env::VarError::NotPresent) => Ok(clock_seconds()),
+        Err(std::env::VarError::NotUnicode(_)) => Err(format!(
+            "{NOW_VAR} is not text; set it to a date such as 2026-03-01"
+        )),
+    }
+}
+
+/// Seconds since 1970-01-01 UTC by the system clock (0 if the clock is before it).
+fn clock_seconds() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 impl fmt::Display for Date {
@@ -267,6 +290,13 @@ mod tests {
             Date::parse("2013-05-14").unwrap().rfc822(),
             "Tue, 14 May 2013 00:00:00 +0000"
         );
+    }
+
+    #[test]
+    fn a_date_alone_is_its_midnight_utc() {
+        let day = Date::parse("2026-06-15").unwrap().sort_key();
+        assert_eq!(Date::parse("2026-06-15T00:00:00Z").unwrap().sort_key(), day);
+        assert!(Date::parse("2026-06-15T01:00:00+02:00").unwrap().sort_key() < day);
     }
 
     #[test]

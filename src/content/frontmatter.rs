@@ -123,6 +123,21 @@ pub struct PageFrontMatter {
     /// Old URLs that redirect here.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// A free map of the author's own values, `page.extra` in templates.
+    #[serde(default)]
+    pub extra: Option<serde_yaml::Value>,
+    /// The page's canonical URL when it is not the page itself (a cross-post).
+    #[serde(default)]
+    pub canonical: Option<String>,
+    /// Kept out of search engines, the sitemap and the feed.
+    #[serde(default)]
+    pub noindex: bool,
+    /// Plain text shown in lists and feeds instead of the automatic summary.
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Gives templates the page's headings as `page.toc`.
+    #[serde(default)]
+    pub toc: bool,
 }
 
 /// Front matter of a section's (or the home page's) `_index.md`.

@@ -112,6 +112,14 @@ pub struct Page {
     pub tag_slugs: Vec<String>,
     /// `date` as a number that orders pages (oldest smallest), computed once.
     pub sort_key: i64,
+    /// `extra:`, always a map (empty when the key is absent).
+    pub extra: serde_yaml::Value,
+    /// `canonical:` as written, checked: an absolute http(s) URL or an `@/` link.
+    pub canonical: Option<String>,
+    /// `noindex: true`.
+    pub noindex: bool,
+    /// `toc: true`.
+    pub toc: bool,
 }
 
 impl Page {
@@ -131,6 +139,17 @@ impl Page {
     /// The last time the page changed: `updated`, else `date`.
     pub fn last_modified(&self) -> Option<Date> {
         self.updated.or(self.date)
+    }
+
+    /// Whether crawlers are told to leave the page out of search results: a draft
+    /// (built with `--drafts`) or `noindex: true`.
+    pub fn noindex(&self) -> bool {
+        self.draft || self.noindex
+    }
+
+    /// Whether the sitemap offers the page: indexable and its own canonical page.
+    pub fn in_sitemap(&self) -> bool {
+        !self.noindex() && self.canonical.is_none()
     }
 }
 
@@ -248,6 +267,9 @@ pub struct Content {
     pub page_tags: Vec<Vec<usize>>,
     /// Co-located files of page bundles and sections.
     pub assets: Vec<Asset>,
+    /// Pages dated after the build's "now", oldest first: held back (not in `pages`)
+    /// unless building with `--future`, listed by `piazza check` either way.
+    pub scheduled: Vec<Arc<Page>>,
     /// Problems that do not stop the build.
     pub warnings: Vec<Error>,
 }
@@ -257,6 +279,10 @@ pub struct Content {
 pub struct LoadOptions {
     /// Include drafts.
     pub drafts: bool,
+    /// Include pages dated after `now`.
+    pub future: bool,
+    /// The build's "now", as a [`Date::sort_key`]: a page dated later is scheduled.
+    pub now: i64,
 }
 
 /// One Markdown file after reading, before it is placed in the index.
@@ -273,6 +299,8 @@ enum Loaded {
         Vec<(String, SourceRef)>,
     ),
     Draft(String),
+    /// A page dated after the build's "now", held back.
+    Scheduled(Arc<Page>),
 }
 
 /// What re-reading a few modified files found; see [`Content::reread_pages`].
@@ -289,8 +317,10 @@ pub enum PageEdits {
 
 /// Whether a re-read page sits where the old one did in everything the index and
 /// other pages' outputs read besides its card: URL, date, tags, theses, links,
-/// aliases, number, image, template, draft state. (Its file, section and kind are
-/// the same by construction: it was read from the same file into the same section.)
+/// aliases, number, image, template, draft and noindex state, whether it has a
+/// canonical elsewhere (the sitemap and feed list by them). (Its file, section and
+/// kind are the same by construction: it was read from the same file into the same
+/// section.)
 fn same_place(old: &Page, new: &Page) -> bool {
     old.path == new.path
         && old.sort_key == new.sort_key
@@ -303,6 +333,8 @@ fn same_place(old: &Page, new: &Page) -> bool {
         && old.image_alt == new.image_alt
         && old.template == new.template
         && old.draft == new.draft
+        && old.noindex == new.noindex
+        && old.canonical.is_some() == new.canonical.is_some()
 }
 
 /// When a file was last changed, as far as piazza can tell without reading it.
@@ -580,6 +612,7 @@ impl Content {
             match item {
                 Err(e) => errors.push(e),
                 Ok(Loaded::Draft(rel)) => drafts.push(rel),
+                Ok(Loaded::Scheduled(page)) => content.scheduled.push(page),
                 Ok(Loaded::Section(section, refs, section_links)) => {
                     let i = section_index[&section.dir];
                     let keep = std::mem::take(&mut content.sections[i].subsections);
@@ -599,10 +632,26 @@ impl Content {
                     content.by_source.insert(page.rel.clone(), Target::Page(i));
                     thesis_refs.extend(refs.iter().map(|r| (Target::Page(i), r.clone())));
                     links.extend(page_links.iter().map(|l| (Target::Page(i), l.clone())));
+                    if page.sort_key > options.now {
+                        content.scheduled.push(page.clone());
+                    }
                     content.pages.push(page);
                 }
             }
         }
+        // A held page's bundle files wait with it: an image can give a launch away.
+        let held: std::collections::HashSet<&str> = drafts
+            .iter()
+            .map(String::as_str)
+            .chain(content.scheduled.iter().map(|p| p.rel.as_str()))
+            .filter(|rel| !content.by_source.contains_key(*rel))
+            .collect();
+        let assets: Vec<String> = assets
+            .into_iter()
+            .filter(|rel| {
+                bundle_of(rel).is_none_or(|b| !held.contains(format!("{b}index.md").as_str()))
+            })
+            .collect();
         content.assets = assets
             .into_iter()
             .map(|rel| Asset {
@@ -613,6 +662,9 @@ impl Content {
         content.warnings = warnings;
 
         content.index_theses(config, &thesis_refs, &mut errors);
+        content
+            .scheduled
+            .sort_by_key(|p| (p.sort_key, p.rel.clone()));
         content.check_links(&links, &drafts, &mut errors);
         content.sort_sections();
         if config.tags {
@@ -784,11 +836,7 @@ impl Content {
                     None => {
                         let at = Self::quoted_at(refs, Target::Page(i), n)
                             .unwrap_or((p.line_of("theses"), 1));
-                        errors.push(
-                            Error::in_file(&p.shown, format!("there is no thesis number {n}"))
-                                .at(at.0, at.1)
-                                .hint(self.known_theses_hint(config)),
-                        );
+                        errors.push(self.missing_thesis(config, &p.shown, n).at(at.0, at.1));
                     }
                 }
             }
@@ -796,11 +844,7 @@ impl Content {
         for (i, s) in self.sections.iter().enumerate() {
             for &n in s.theses.iter().filter(|n| !self.theses.contains_key(n)) {
                 let at = Self::quoted_at(refs, Target::Section(i), n).unwrap_or((1, 1));
-                errors.push(
-                    Error::in_file(&s.shown, format!("there is no thesis number {n}"))
-                        .at(at.0, at.1)
-                        .hint(self.known_theses_hint(config)),
-                );
+                errors.push(self.missing_thesis(config, &s.shown, n).at(at.0, at.1));
             }
         }
         for list in &mut cited_by {
@@ -818,6 +862,23 @@ impl Content {
         refs.iter()
             .find(|(who, (num, _))| *who == from && *num == n)
             .map(|(_, (_, r))| (r.line, r.column))
+    }
+
+    /// The error for a citation in `shown` of thesis `n`, which is not published.
+    fn missing_thesis(&self, config: &Config, shown: &Path, n: u32) -> Error {
+        let scheduled = self
+            .scheduled
+            .iter()
+            .find(|p| p.kind == PageKind::Thesis && p.number == Some(n));
+        match scheduled.and_then(|p| p.date) {
+            Some(date) => Error::in_file(
+                shown,
+                format!("thesis number {n} is scheduled for {date}, which is not built yet"),
+            )
+            .hint("cite it once it is published, or build with --future to preview both"),
+            None => Error::in_file(shown, format!("there is no thesis number {n}"))
+                .hint(self.known_theses_hint(config)),
+        }
     }
 
     fn known_theses_hint(&self, config: &Config) -> String {
@@ -847,19 +908,26 @@ impl Content {
                 Target::Page(i) => &self.pages[i].shown,
                 Target::Section(i) => &self.sections[i].shown,
             };
-            let hint = if drafts.iter().any(|d| d == file) {
-                "that page is a draft: publish it (remove `draft: true`), build with --drafts, or remove the link".to_string()
-            } else {
-                "the path is relative to content/, e.g. @/guides/my-guide.md; check the spelling"
-                    .to_string()
+            let scheduled = self.scheduled.iter().find(|p| p.rel == file);
+            let (message, hint) = match scheduled.and_then(|p| p.date) {
+                Some(date) => (
+                    format!("the link @/{target} points to a page scheduled for {date}, which is not built yet"),
+                    "link to it once it is published, or build with --future to preview both".to_string(),
+                ),
+                None if drafts.iter().any(|d| d == file) => (
+                    format!("the link @/{target} points to no file in content/"),
+                    "that page is a draft: publish it (remove `draft: true`), build with --drafts, or remove the link".to_string(),
+                ),
+                None => (
+                    format!("the link @/{target} points to no file in content/"),
+                    "the path is relative to content/, e.g. @/guides/my-guide.md; check the spelling"
+                        .to_string(),
+                ),
             };
             errors.push(
-                Error::in_file(
-                    shown,
-                    format!("the link @/{target} points to no file in content/"),
-                )
-                .at(at.line, at.column)
-                .hint(hint),
+                Error::in_file(shown, message)
+                    .at(at.line, at.column)
+                    .hint(hint),
             );
         }
     }
@@ -1093,10 +1161,47 @@ fn load_file(
             theses.push(n);
         }
     }
-    let summary = match &fm.description {
-        Some(d) => d.clone(),
-        None => markdown::summary(split.body, 160),
+    let summary = match (&fm.summary, &fm.description) {
+        (Some(s), _) if s.trim().is_empty() => {
+            return Err(Error::in_file(&shown, "`summary` is empty")
+                .at_line(frontmatter::line_of(&key_lines, "summary"))
+                .hint(
+                    "write the plain text lists and feeds show for this page, or remove the key",
+                ))
+        }
+        (Some(s), _) => s.trim().to_string(),
+        (None, Some(d)) => d.clone(),
+        (None, None) => markdown::summary(split.body, 160),
     };
+    let extra = match fm.extra {
+        None | Some(serde_yaml::Value::Null) => serde_yaml::Value::Mapping(Default::default()),
+        Some(map @ serde_yaml::Value::Mapping(_)) => map,
+        Some(_) => {
+            return Err(Error::in_file(&shown, "`extra` is not a map")
+                .at_line(frontmatter::line_of(&key_lines, "extra"))
+                .hint("write your own keys under it, indented: `extra:` then `  color: red` on the next line"))
+        }
+    };
+    let mut canonical = fm.canonical;
+    if let Some(url) = &canonical {
+        match crate::links::check_canonical(url) {
+            // Naming itself is the default: the page stays its own canonical page.
+            Ok(Some(target)) if target == rel => canonical = None,
+            Ok(Some(target)) => scan.links.push((
+                target.to_string(),
+                SourceRef {
+                    line: frontmatter::line_of(&key_lines, "canonical"),
+                    column: 1,
+                },
+            )),
+            Ok(None) => {}
+            Err(m) => {
+                return Err(Error::in_file(&shown, format!("`canonical`: {m}"))
+                    .at_line(frontmatter::line_of(&key_lines, "canonical"))
+                    .hint("write the original's full address (https://example.org/original/) or a page of this site (@/guides/x.md)"))
+            }
+        }
+    }
     let tag_slugs = fm.tags.iter().map(|t| slugify(t)).collect();
     // An author page named by `@/` is checked and tracked like a link in the text.
     if let Some(target) = fm
@@ -1113,7 +1218,7 @@ fn load_file(
             },
         ));
     }
-    Ok(Loaded::Page(
+    let loaded = Loaded::Page(
         Arc::new(Page {
             source,
             rel: rel.to_string(),
@@ -1146,10 +1251,20 @@ fn load_file(
             site_links: scan.site_links,
             tag_slugs,
             sort_key: date.map_or(i64::MIN, |d| d.sort_key()),
+            extra,
+            canonical,
+            noindex: fm.noindex,
+            toc: fm.toc,
         }),
         scan.theses.into(),
         scan.links.into(),
-    ))
+    );
+    match loaded {
+        Loaded::Page(page, _, _) if page.sort_key > options.now && !options.future => {
+            Ok(Loaded::Scheduled(page))
+        }
+        loaded => Ok(loaded),
+    }
 }
 
 /// A stable hash of a file's text (stable within one run, which is all rebuilds need).
