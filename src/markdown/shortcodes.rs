@@ -74,6 +74,20 @@ pub struct Call {
 }
 
 impl Call {
+    /// A call that is only shown, in the "did you mean" of a malformed one: it has no
+    /// place in the source.
+    fn guess(name: String, args: Vec<(Option<String>, Literal)>) -> Call {
+        Call {
+            name,
+            args,
+            range: 0..0,
+            line: 0,
+            column: 0,
+            body: None,
+            depth: 0,
+        }
+    }
+
     /// The call written with another name, for "did you mean".
     pub fn renamed(&self, name: &str) -> String {
         let args: Vec<String> = self
@@ -424,15 +438,7 @@ fn parse_tag(s: &str, block: bool) -> Result<Tag, (String, String)> {
         if c.eat(")") {
             break;
         }
-        let call = Call {
-            name: name.clone(),
-            args,
-            range: 0..0,
-            line: 0,
-            column: 0,
-            body: None,
-            depth: 0,
-        };
+        let call = Call::guess(name.clone(), args);
         return Err((
             format!("`{}` is missing a `)` or a comma", written(c.at)),
             format!("did you mean `{}`?", shown_as(&call, block)),
@@ -440,15 +446,7 @@ fn parse_tag(s: &str, block: bool) -> Result<Tag, (String, String)> {
     }
     c.spaces();
     if !c.eat(close) {
-        let call = Call {
-            name,
-            args,
-            range: 0..0,
-            line: 0,
-            column: 0,
-            body: None,
-            depth: 0,
-        };
+        let call = Call::guess(name, args);
         return Err((
             format!(
                 "the shortcode `{}` is not closed: `{close}` is missing",
