@@ -429,7 +429,7 @@ impl Config {
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let (line, column) =
-                crate::content::position_of(e.as_bytes(), e.utf8_error().valid_up_to());
+                crate::source::position_of(e.as_bytes(), e.utf8_error().valid_up_to());
             Error::in_file(&shown, "this file is not valid UTF-8")
                 .at(line, column)
                 .hint("save the file with UTF-8 encoding")

@@ -16,6 +16,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod files;
+pub mod hash;
 pub mod image;
 pub mod links;
 
@@ -29,6 +30,8 @@ pub mod serve;
 pub mod shutdown;
 pub mod site;
 pub mod sitelinks;
+pub mod slug;
 pub mod social;
+pub mod source;
 pub mod templates;
 pub mod watch;

@@ -14,12 +14,11 @@ use std::path::PathBuf;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::card::{CardOf, Cards};
 use crate::content::sitepath::{shown, MAX_SEGMENT};
 use crate::content::{Content, PageKind};
 use crate::error::{Error, Errors};
+use crate::files::StaticFile;
 use crate::output::MARKER;
-use crate::site::{Site, StaticFile};
 
 /// One file of the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -48,15 +47,34 @@ pub enum Item {
     Card(CardOf),
 }
 
-/// What decides a site's outputs: borrowed from a [`Site`], or from its parts while
+/// Whose card it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CardOf {
+    /// A guide or thesis, by page index.
+    Page(usize),
+    /// A section list (its first page) or, for 0, the home page.
+    Section(usize),
+}
+
+/// A share card's file name inside its page's folder.
+pub const CARD_FILE: &str = "card.png";
+
+/// `/guides/x/` -> `guides/x/card.png`.
+pub fn card_out(path: &str) -> String {
+    format!("{}{CARD_FILE}", &path[1..])
+}
+
+/// What decides a site's outputs: borrowed from a [`crate::site::Site`], or from its parts while
 /// the site is being loaded (so the check runs before anything is rendered).
 pub struct Outputs<'a> {
     /// The content index.
     pub content: &'a Content,
     /// Files copied as they are.
     pub files: &'a [StaticFile],
-    /// Which pages get a share card.
-    pub cards: &'a Cards,
+    /// Per page: it gets a generated share card.
+    pub card_pages: &'a [bool],
+    /// Per section: it gets a generated share card.
+    pub card_sections: &'a [bool],
     /// `tags:` from the config (tag pages are made).
     pub tags: bool,
     /// `paginate_by` from the config (tag pages per list page).
@@ -92,11 +110,11 @@ impl Outputs<'_> {
             items.push(Item::Robots);
         }
         items.extend((0..self.files.len()).map(Item::File));
-        let pages = (0..self.cards.pages.len())
-            .filter(|&i| self.cards.pages[i])
+        let pages = (0..self.card_pages.len())
+            .filter(|&i| self.card_pages[i])
             .map(CardOf::Page);
-        let sections = (0..self.cards.sections.len())
-            .filter(|&i| self.cards.sections[i])
+        let sections = (0..self.card_sections.len())
+            .filter(|&i| self.card_sections[i])
             .map(CardOf::Section);
         items.extend(pages.chain(sections).map(Item::Card));
         items
@@ -124,8 +142,8 @@ impl Outputs<'_> {
             Item::Sitemap => "sitemap.xml".into(),
             Item::Robots => "robots.txt".into(),
             Item::File(f) => self.files[f].out.clone(),
-            Item::Card(CardOf::Page(i)) => crate::card::card_out(&c.pages[i].path),
-            Item::Card(CardOf::Section(s)) => crate::card::card_out(&c.sections[s].path),
+            Item::Card(CardOf::Page(i)) => card_out(&c.pages[i].path),
+            Item::Card(CardOf::Section(s)) => card_out(&c.sections[s].path),
         }
     }
 
@@ -457,29 +475,6 @@ fn fold(path: &str) -> String {
         return path.to_ascii_lowercase();
     }
     path.nfc().collect::<String>().to_lowercase()
-}
-
-impl Site {
-    /// The outputs of this site.
-    pub fn outputs(&self) -> Outputs<'_> {
-        Outputs {
-            content: &self.content,
-            files: &self.files,
-            cards: &self.cards,
-            tags: self.config.tags,
-            paginate_by: self.config.paginate_by,
-        }
-    }
-
-    /// Every output of the site, in a stable order.
-    pub fn items(&self) -> Vec<Item> {
-        self.outputs().items()
-    }
-
-    /// Where an item is written, relative to the output folder.
-    pub fn out_path(&self, item: Item) -> String {
-        self.outputs().out_path(item)
-    }
 }
 
 /// `/guides/` page 1 -> `/guides/`, page 3 -> `/guides/page/3/`.

@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use minijinja::{context, Value};
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::config::Config;
 use crate::content::date::Date;
@@ -17,13 +16,13 @@ use crate::content::{frontmatter, Content, Page, PageKind, Section};
 use crate::error::{Error, Errors};
 use crate::limits::read_page;
 
-use crate::markdown::shortcodes::{self, Call, Literal};
-use crate::markdown::{self, Resolver};
+use crate::files::Source;
+use crate::markdown;
 use crate::output::{xml_escape, Sink};
 use crate::outputs::{list_path, page_count, Item};
-use crate::site::{Site, Source};
-use crate::social::{self, ImageView, PageMeta, Schema};
-use crate::templates::{to_value, AssetFiles, Strings};
+use crate::site::Site;
+use crate::social::{self, PageMeta, Schema};
+use crate::templates::to_value;
 
 mod resolve;
 mod views;
@@ -230,7 +229,7 @@ impl Site {
         let canonical = p
             .canonical
             .as_deref()
-            .and_then(|u| crate::links::resolve(u, &self.config.base_url, &self.content))
+            .and_then(|u| self.content.resolve_url(u, &self.config.base_url))
             .map_or_else(|| permalink.clone(), |(_, abs)| abs);
         let mut trail = self.trail(p.section);
         trail.push((p.title.clone(), p.path.clone()));
@@ -241,7 +240,7 @@ impl Site {
         let author = p.author.as_ref().or(self.config.author.as_ref());
         let author_url = author
             .and_then(|a| a.url())
-            .and_then(|u| crate::links::resolve(u, &self.config.base_url, &self.content));
+            .and_then(|u| self.content.resolve_url(u, &self.config.base_url));
         let image = self.page_images[i].as_ref();
         let description = p.description.as_deref().unwrap_or(&p.summary);
         let mut head = social::head(

@@ -1,18 +1,17 @@
 //! A site, loaded and resolved: config, content index, theme, images and static files,
 //! all checked before anything is rendered.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{BaseUrl, Config};
 use crate::content::{self, Content, LoadCache, LoadOptions, Page, PageKind};
 use crate::error::{Error, Errors};
-use crate::files::{self, Names};
+use crate::files::{self, Names, Source, StaticFile};
 use crate::image;
 use crate::markdown;
-use crate::outputs::Outputs;
+use crate::outputs::{Item, Outputs};
 use crate::sitelinks::{self, Published};
 use crate::social::ImageView;
 use crate::templates::{to_value, AssetFiles, Strings, Templates, Theme};
@@ -48,26 +47,6 @@ impl SiteOptions {
             }),
         }
     }
-}
-
-/// Where a copied file's bytes come from.
-#[derive(Debug, Clone)]
-pub enum Source {
-    /// A file on disk.
-    File(PathBuf),
-    /// Bytes in memory (the embedded theme's files).
-    Bytes(Cow<'static, [u8]>),
-}
-
-/// A file copied to the output as it is: static files, theme assets, bundle files.
-#[derive(Debug, Clone)]
-pub struct StaticFile {
-    /// Output path, `/`-separated, without a leading slash.
-    pub out: String,
-    /// Where the bytes come from.
-    pub source: Source,
-    /// The file as errors show it.
-    pub shown: PathBuf,
 }
 
 /// A loaded, checked site, ready to render.
@@ -273,7 +252,8 @@ impl Site {
         let outputs = Outputs {
             content: &content,
             files: &files,
-            cards: &cards,
+            card_pages: &cards.pages,
+            card_sections: &cards.sections,
             tags: config.tags,
             paginate_by: config.paginate_by,
         };
@@ -476,6 +456,30 @@ impl Site {
     }
 }
 
+impl Site {
+    /// The outputs of this site.
+    pub fn outputs(&self) -> Outputs<'_> {
+        Outputs {
+            content: &self.content,
+            files: &self.files,
+            card_pages: &self.cards.pages,
+            card_sections: &self.cards.sections,
+            tags: self.config.tags,
+            paginate_by: self.config.paginate_by,
+        }
+    }
+
+    /// Every output of the site, in a stable order.
+    pub fn items(&self) -> Vec<Item> {
+        self.outputs().items()
+    }
+
+    /// Where an item is written, relative to the output folder.
+    pub fn out_path(&self, item: Item) -> String {
+        self.outputs().out_path(item)
+    }
+}
+
 /// Static files of the theme and the site, and the files of page bundles. A file of
 /// the site (in static/ or content/) replaces the theme's file on its path; two files
 /// of the site on one path are both kept, for the output check to report.
@@ -503,7 +507,7 @@ fn collect_files(
     site_files.extend(content.assets.iter().map(|a| StaticFile {
         out: a.out.clone(),
         source: Source::File(a.source.clone()),
-        shown: content::shown_path(&config.root, &a.source),
+        shown: crate::source::shown_path(&config.root, &a.source),
     }));
     let replaced: HashSet<&str> = site_files.iter().map(|f| f.out.as_str()).collect();
     let mut files: Vec<StaticFile> = theme
@@ -637,7 +641,7 @@ fn load_data(
             continue;
         };
         let shown = Path::new("data").join(&rel);
-        match content::read_utf8(&dir.join(&rel), &shown) {
+        match crate::source::read_utf8(&dir.join(&rel), &shown) {
             Ok(text) => match serde_yaml::from_str(&text) {
                 Ok(v) => {
                     out.insert(name.replace('/', "_"), v);

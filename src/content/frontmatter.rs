@@ -168,10 +168,11 @@ pub struct SectionFrontMatter {
 }
 
 /// How a section orders its pages.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum SortBy {
     /// Newest first.
+    #[default]
     Date,
     /// Alphabetical.
     Title,

@@ -1,7 +1,19 @@
 //! What templates see: the views of the site, a page, a section, a tag and a list
 //! entry, made from the content index.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use minijinja::Value;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::content::date::Date;
+use crate::content::{Content, Page, PageKind};
+use crate::error::Error;
+use crate::markdown;
+use crate::social;
+use crate::social::ImageView;
+use crate::templates::{AssetFiles, Strings};
 
 /// A link in a list or menu.
 #[derive(Debug, Clone, Serialize)]
@@ -136,7 +148,7 @@ impl SiteView {
                 title: a.name().to_string(),
                 url: a
                     .url()
-                    .and_then(|u| crate::links::resolve(u, b, content))
+                    .and_then(|u| content.resolve_url(u, b))
                     .map(|(href, _)| href)
                     .unwrap_or_default(),
             }),

@@ -1,7 +1,15 @@
 //! UI strings (i18n): the theme's `i18n/LANG.yaml`, English as the fallback, a site's
 //! own file overriding single strings, and dates spelled out in the site language.
 
-use super::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use crate::config::Config;
+use crate::content::date::Date;
+use crate::error::{yaml_error, Error, Errors};
+use crate::files;
+
+use super::theme::Theme;
 
 /// UI strings in the site language, with English as the fallback for missing keys.
 #[derive(Debug, Clone, Default)]
@@ -117,7 +125,7 @@ impl Strings {
     /// A hash of every string, independent of map order.
     pub fn fingerprint(&self) -> u64 {
         let sorted: BTreeMap<&String, &String> = self.map.iter().collect();
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = crate::hash::hasher();
         std::hash::Hash::hash(&(sorted, &self.months), &mut h);
         std::hash::Hasher::finish(&h)
     }
