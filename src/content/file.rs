@@ -240,6 +240,7 @@ pub(super) fn load_file(
             canonical,
             noindex: fm.noindex,
             toc: fm.toc,
+            comments: fm.comments,
         }),
         scan.theses.into(),
         scan.links.into(),

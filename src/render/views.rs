@@ -24,7 +24,7 @@ pub struct DateView {
 }
 
 impl DateView {
-    pub(super) fn new(d: &Date, strings: &Strings) -> DateView {
+    pub(crate) fn new(d: &Date, strings: &Strings) -> DateView {
         DateView {
             iso: d.iso_date(),
             datetime: d.rfc3339(),
@@ -202,6 +202,8 @@ pub(super) struct PageView<'a> {
     pub(super) draft: bool,
     pub(super) extra: &'a serde_yaml::Value,
     pub(super) toc: Vec<TocEntry>,
+    /// Readers' comments and the form, when the page takes comments.
+    pub(super) comments: Option<crate::comments::view::CommentsView>,
 }
 
 /// One heading in `page.toc`, with the headings under it.
