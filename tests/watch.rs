@@ -405,6 +405,14 @@ fn live_site() -> (tempfile::TempDir, PathBuf, PathBuf, Rebuilder) {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     copy_dir(&common::fixtures_dir().join("watch"), &site, &|_| true);
+    // Comments on: pages carry their comments and the form's signed render time.
+    let config = site.join("config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{text}comments:\n  enabled: true\n  endpoint: \"https://ricevi.example.org/\"\n"),
+    )
+    .unwrap();
     let out = dir.path().join("live");
     let mut rebuilder = Rebuilder::new(&site, &out, options(), false).unwrap();
     rebuilder.rebuild().unwrap();
