@@ -45,6 +45,8 @@ pub enum Item {
     File(usize),
     /// A generated share card (`card.png` beside its page).
     Card(CardOf),
+    /// `/comments/thanks/`, where the comment endpoint sends a reader.
+    CommentsThanks,
 }
 
 /// Whose card it is.
@@ -79,6 +81,8 @@ pub struct Outputs<'a> {
     pub tags: bool,
     /// `paginate_by` from the config (tag pages per list page).
     pub paginate_by: usize,
+    /// Whether any page takes comments (the thanks page is made).
+    pub comments: bool,
 }
 
 impl Outputs<'_> {
@@ -105,6 +109,9 @@ impl Outputs<'_> {
             items.extend((0..p.aliases.len()).map(|a| Item::Alias(i, a)));
         }
         items.extend([Item::NotFound, Item::Feed, Item::Sitemap]);
+        if self.comments {
+            items.push(Item::CommentsThanks);
+        }
         // A site's own static/robots.txt replaces the generated one.
         if !self.files.iter().any(|f| f.out == "robots.txt") {
             items.push(Item::Robots);
@@ -141,6 +148,7 @@ impl Outputs<'_> {
             Item::Feed => "feed.xml".into(),
             Item::Sitemap => "sitemap.xml".into(),
             Item::Robots => "robots.txt".into(),
+            Item::CommentsThanks => dir_index(crate::comments::view::THANKS_PATH),
             Item::File(f) => self.files[f].out.clone(),
             Item::Card(CardOf::Page(i)) => card_out(&c.pages[i].path),
             Item::Card(CardOf::Section(s)) => card_out(&c.sections[s].path),
@@ -263,7 +271,12 @@ impl Outputs<'_> {
     /// then files and aliases, so an error lands on what the user added last.
     fn rank(&self, item: Item) -> u8 {
         match item {
-            Item::NotFound | Item::Feed | Item::Sitemap | Item::Robots | Item::TagIndex => 0,
+            Item::NotFound
+            | Item::Feed
+            | Item::Sitemap
+            | Item::Robots
+            | Item::TagIndex
+            | Item::CommentsThanks => 0,
             Item::Tag(..) => 1,
             Item::List(..) => 2,
             Item::Page(i)
@@ -433,6 +446,10 @@ impl Outputs<'_> {
             Item::Feed => generated("/feed.xml", "the RSS feed"),
             Item::Sitemap => generated("/sitemap.xml", "the sitemap"),
             Item::Robots => generated("/robots.txt", "the generated robots.txt"),
+            Item::CommentsThanks => generated(
+                crate::comments::view::THANKS_PATH,
+                "the page that thanks readers for a comment",
+            ),
         }
     }
 }

@@ -27,9 +27,10 @@ use crate::templates::to_value;
 mod resolve;
 mod views;
 
+pub use crate::templates::DateView;
 pub use resolve::ImageSize;
 use views::*;
-pub use views::{Card, DateView, Link, SiteView, ThesisRef};
+pub use views::{Card, Link, SiteView, ThesisRef};
 
 /// What a build did.
 #[derive(Debug, Clone, Copy, Default)]
@@ -143,6 +144,7 @@ impl Site {
                 "User-agent: *\nAllow: /\n\nSitemap: {}\n",
                 self.config.base_url.absolute("/sitemap.xml")
             )),
+            Item::CommentsThanks => self.render_comments_thanks(),
             Item::File(f) => Err(Error::new(format!(
                 "{} is copied, not rendered",
                 self.files[f].out
@@ -265,6 +267,7 @@ impl Site {
                 section: (p.section != 0).then_some(section.title.as_str()),
                 number: p.number,
                 breadcrumbs: &crumbs_abs,
+                comments: self.comments.json_ld(&self.config, i, p),
             },
             self.publisher_logo.as_ref(),
         );
@@ -345,6 +348,7 @@ impl Site {
             draft: p.draft,
             extra: &p.extra,
             toc: if p.toc { toc(headings) } else { Vec::new() },
+            comments: self.comments.view(&self.config, &self.strings, i, p),
         };
         self.templates.render(
             &page_template(p),
@@ -487,6 +491,7 @@ impl Site {
                 section: None,
                 number: None,
                 breadcrumbs: &trail,
+                comments: None,
             },
             self.publisher_logo.as_ref(),
         );
@@ -624,6 +629,7 @@ impl Site {
                 section: None,
                 number: None,
                 breadcrumbs: trail,
+                comments: None,
             },
             self.publisher_logo.as_ref(),
         )
@@ -636,6 +642,21 @@ impl Site {
         let head = self.generic_head(Schema::WebPage, &title, &description, &permalink, &[]);
         self.templates
             .render("404.html", context! { head => to_value(&head) })
+    }
+
+    /// Where the comment endpoint sends a reader: kept out of search results.
+    fn render_comments_thanks(&self) -> Result<String, Error> {
+        let title = self.strings.text("comments_thanks_title");
+        let description = self.strings.text("comments_thanks_text");
+        let permalink = self.abs(crate::comments::view::THANKS_PATH);
+        let mut head = self.generic_head(Schema::WebPage, &title, &description, &permalink, &[]);
+        head.meta.push(social::Meta {
+            attr: "name",
+            key: "robots".into(),
+            content: "noindex".into(),
+        });
+        self.templates
+            .render("comments-thanks.html", context! { head => to_value(&head) })
     }
 
     fn render_alias(&self, pi: usize) -> Result<String, Error> {

@@ -87,6 +87,8 @@ pub struct Site {
     pub cards: crate::card::Cards,
     /// The URL paths the build publishes, which links in content must land on.
     pub published: Published,
+    /// Readers' comments under each page.
+    pub comments: crate::comments::Comments,
 }
 
 impl Site {
@@ -109,12 +111,13 @@ impl Site {
         }
         let mut errors = Errors::default();
         let theme = Theme::load(&config).map_err(Errors::from);
+        let now = options.now()?;
         let content = Content::load_cached(
             &config,
             LoadOptions {
                 drafts: options.drafts,
                 future: options.future,
-                now: options.now()?,
+                now,
             },
             cache,
         );
@@ -133,6 +136,7 @@ impl Site {
         let mut warnings = content.warnings.clone();
         warnings.extend(theme.warnings.iter().cloned());
         let strings = Strings::load(&config, &theme, &mut warnings)?;
+        let comments = crate::comments::Comments::load(&config, &content, now, &mut warnings)?;
         let mut files = collect_files(&config, &theme, &content, &mut warnings, &mut errors);
         if let Some(icon) = &config.favicon {
             use_site_favicon(icon, &mut files, &mut errors);
@@ -256,6 +260,7 @@ impl Site {
             card_sections: &cards.sections,
             tags: config.tags,
             paginate_by: config.paginate_by,
+            comments: comments.any,
         };
         errors.0.extend(outputs.check().0);
         let published = Published::of(&outputs);
@@ -305,6 +310,7 @@ impl Site {
             site_view,
             cards,
             published,
+            comments,
         };
         site.check_templates()?;
         site.check_shortcodes()?;
@@ -404,9 +410,10 @@ impl Site {
         &mut self,
         edits: Vec<(usize, Arc<Page>)>,
     ) -> Result<Option<Vec<usize>>, Errors> {
+        // Turning comments on or off may add or remove the comments' thanks page.
         let menu_changed = edits.iter().any(|(i, p)| {
             let old = &self.content.pages[*i];
-            old.section == 0 && old.title != p.title
+            (old.section == 0 && old.title != p.title) || old.comments != p.comments
         });
         if menu_changed {
             return Ok(None);
@@ -466,6 +473,7 @@ impl Site {
             card_sections: &self.cards.sections,
             tags: self.config.tags,
             paginate_by: self.config.paginate_by,
+            comments: self.comments.any,
         }
     }
 

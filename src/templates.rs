@@ -23,7 +23,7 @@ mod scan;
 mod strings;
 mod theme;
 
-pub use strings::Strings;
+pub use strings::{DateView, Strings};
 pub use theme::{Theme, ThemeFile, ThemeMeta};
 
 pub use assets::AssetFiles;

@@ -252,6 +252,7 @@ pub(super) fn load_file(
             canonical,
             noindex: fm.noindex,
             toc: fm.toc,
+            comments: fm.comments,
         }),
         scan.theses.into(),
         scan.links.into(),

@@ -138,6 +138,9 @@ pub struct PageFrontMatter {
     /// Gives templates the page's headings as `page.toc`.
     #[serde(default)]
     pub toc: bool,
+    /// Comments under this page: overrides `comments.enabled` of config.yaml.
+    #[serde(default)]
+    pub comments: Option<bool>,
 }
 
 /// Front matter of a section's (or the home page's) `_index.md`.

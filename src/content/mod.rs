@@ -118,6 +118,8 @@ pub struct Page {
     pub noindex: bool,
     /// `toc: true`.
     pub toc: bool,
+    /// `comments:` as written (None: the site's default).
+    pub comments: Option<bool>,
 }
 
 impl Page {

@@ -7,13 +7,12 @@ use minijinja::Value;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::content::date::Date;
 use crate::content::{Content, Page, PageKind};
 use crate::error::Error;
 use crate::markdown;
 use crate::social;
 use crate::social::ImageView;
-use crate::templates::{AssetFiles, Strings};
+use crate::templates::{AssetFiles, DateView};
 
 /// A link in a list or menu.
 #[derive(Debug, Clone, Serialize)]
@@ -22,27 +21,6 @@ pub struct Link {
     pub title: String,
     /// URL with the base path.
     pub url: String,
-}
-
-/// A date in the forms templates need.
-#[derive(Debug, Clone, Serialize)]
-pub struct DateView {
-    /// `2026-03-01`.
-    pub iso: String,
-    /// RFC 3339 for `<time datetime>`.
-    pub datetime: String,
-    /// Spelled out in the site language.
-    pub display: String,
-}
-
-impl DateView {
-    pub(super) fn new(d: &Date, strings: &Strings) -> DateView {
-        DateView {
-            iso: d.iso_date(),
-            datetime: d.rfc3339(),
-            display: strings.date(d),
-        }
-    }
 }
 
 /// A thesis as guides cite it.
@@ -214,6 +192,8 @@ pub(super) struct PageView<'a> {
     pub(super) draft: bool,
     pub(super) extra: &'a serde_yaml::Value,
     pub(super) toc: Vec<TocEntry>,
+    /// Readers' comments and the form, when the page takes comments.
+    pub(super) comments: Option<crate::comments::view::CommentsView>,
 }
 
 /// One heading in `page.toc`, with the headings under it.

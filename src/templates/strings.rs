@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use serde::Serialize;
+
 use crate::config::Config;
 use crate::content::date::Date;
 use crate::error::{yaml_error, Error, Errors};
@@ -159,5 +161,25 @@ impl Strings {
             .replace("{day}", &d.day.to_string())
             .replace("{month}", &month)
             .replace("{year}", &d.year.to_string())
+    }
+}
+/// A date in the forms templates need.
+#[derive(Debug, Clone, Serialize)]
+pub struct DateView {
+    /// `2026-03-01`.
+    pub iso: String,
+    /// RFC 3339 for `<time datetime>`.
+    pub datetime: String,
+    /// Spelled out in the site language.
+    pub display: String,
+}
+
+impl DateView {
+    pub fn new(d: &Date, strings: &Strings) -> DateView {
+        DateView {
+            iso: d.iso_date(),
+            datetime: d.rfc3339(),
+            display: strings.date(d),
+        }
     }
 }

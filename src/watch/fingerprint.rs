@@ -288,6 +288,7 @@ fn fingerprint(
                 hash(&mut h, &site.call_images(call));
             }
             hash(&mut h, &(p.hash, cards[i], &p.source));
+            hash(&mut h, &site.comments.fingerprint(&site.config, i, p));
             links(&mut h, &p.links);
             site_links(&mut h, &p.path, &p.site_links);
             let mut s = Some(p.section);
@@ -402,6 +403,7 @@ fn fingerprint(
             Source::Bytes(b) => hash(&mut h, b.as_ref()),
         },
         Item::NotFound => template(&mut h, "404.html"),
+        Item::CommentsThanks => template(&mut h, "comments-thanks.html"),
         Item::Robots | Item::Card(_) => {}
     }
     h.finish()

@@ -34,7 +34,15 @@ pub fn is_temp_file(path: &Path) -> bool {
 }
 
 /// The folders and files of a site that a change in may alter the output.
-const WATCHED: [&str; 6] = ["content", "static", "templates", "themes", "i18n", "data"];
+const WATCHED: [&str; 7] = [
+    "content",
+    "static",
+    "templates",
+    "themes",
+    "i18n",
+    "data",
+    crate::comments::COMMENTS_DIR,
+];
 
 /// Whether the watched folder `dir` of the site at `root` (a real path) is one a
 /// build reads: a link out of the site (`static -> /etc`) is neither read nor watched.
