@@ -47,6 +47,8 @@ struct RawConfig {
     guides_section: Option<String>,
     #[serde(default)]
     favicon: Option<String>,
+    #[serde(default)]
+    deploy: crate::deploy::settings::Settings,
 }
 
 /// An author: a bare name (`author: Anna`) or a name with a link.
@@ -401,6 +403,8 @@ pub struct Config {
     pub guides_section: String,
     /// The site's own icon; `None` keeps the theme's.
     pub favicon: Option<Favicon>,
+    /// `deploy:`: targets, headers and host of `piazza deploy`.
+    pub deploy: crate::deploy::settings::Settings,
 }
 
 /// `favicon:` in config.yaml: an icon under static/, checked once static files are known.
@@ -507,6 +511,7 @@ impl Config {
             ));
         }
         let favicon = raw.favicon.map(|f| resolve_favicon(&f)).transpose()?;
+        raw.deploy.check().map_err(|m| ("deploy", m))?;
         Ok(Config {
             root: root.to_path_buf(),
             title: raw.title,
@@ -523,6 +528,7 @@ impl Config {
             theses_section,
             guides_section,
             favicon,
+            deploy: raw.deploy,
         })
     }
 

@@ -6,7 +6,7 @@
 //! content lands on one of them, [`render`] turns it into files through
 //! [`templates`], [`markdown`] and [`social`], and [`output`] writes them safely.
 //! [`watch`] and [`serve`] keep an output current for live preview, [`shutdown`]
-//! makes Ctrl-C safe, and [`cli`] is the thin layer that turns arguments into one
+//! makes Ctrl-C safe, [`deploy`] publishes the output to object storage, and [`cli`] is the thin layer that turns arguments into one
 //! of these runs.
 
 pub mod card;
@@ -14,6 +14,7 @@ pub mod check;
 pub mod cli;
 pub mod config;
 pub mod content;
+pub mod deploy;
 pub mod error;
 pub mod files;
 pub mod image;

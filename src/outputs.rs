@@ -46,6 +46,8 @@ pub enum Item {
     File(usize),
     /// A generated share card (`card.png` beside its page).
     Card(CardOf),
+    /// `/_redirects`, the aliases as real redirects, for `deploy.host: netlify|cloudflare`.
+    HostRedirects,
 }
 
 /// What decides a site's outputs: borrowed from a [`Site`], or from its parts while
@@ -61,6 +63,8 @@ pub struct Outputs<'a> {
     pub tags: bool,
     /// `paginate_by` from the config (tag pages per list page).
     pub paginate_by: usize,
+    /// The host reads `_redirects` (`deploy.host`).
+    pub host_redirects: bool,
 }
 
 impl Outputs<'_> {
@@ -92,6 +96,9 @@ impl Outputs<'_> {
             items.push(Item::Robots);
         }
         items.extend((0..self.files.len()).map(Item::File));
+        if self.host_redirects {
+            items.push(Item::HostRedirects);
+        }
         let pages = (0..self.cards.pages.len())
             .filter(|&i| self.cards.pages[i])
             .map(CardOf::Page);
@@ -123,6 +130,7 @@ impl Outputs<'_> {
             Item::Feed => "feed.xml".into(),
             Item::Sitemap => "sitemap.xml".into(),
             Item::Robots => "robots.txt".into(),
+            Item::HostRedirects => "_redirects".into(),
             Item::File(f) => self.files[f].out.clone(),
             Item::Card(CardOf::Page(i)) => crate::card::card_out(&c.pages[i].path),
             Item::Card(CardOf::Section(s)) => crate::card::card_out(&c.sections[s].path),
@@ -245,7 +253,12 @@ impl Outputs<'_> {
     /// then files and aliases, so an error lands on what the user added last.
     fn rank(&self, item: Item) -> u8 {
         match item {
-            Item::NotFound | Item::Feed | Item::Sitemap | Item::Robots | Item::TagIndex => 0,
+            Item::NotFound
+            | Item::Feed
+            | Item::Sitemap
+            | Item::Robots
+            | Item::TagIndex
+            | Item::HostRedirects => 0,
             Item::Tag(..) => 1,
             Item::List(..) => 2,
             Item::Page(i)
@@ -415,6 +428,13 @@ impl Outputs<'_> {
             Item::Feed => generated("/feed.xml", "the RSS feed"),
             Item::Sitemap => generated("/sitemap.xml", "the sitemap"),
             Item::Robots => generated("/robots.txt", "the generated robots.txt"),
+            Item::HostRedirects => Claim {
+                fix: "remove it, or `deploy.host`, which makes piazza write it",
+                ..generated(
+                    "/_redirects",
+                    "the redirects piazza writes for `deploy.host`",
+                )
+            },
         }
     }
 }
@@ -468,6 +488,7 @@ impl Site {
             cards: &self.cards,
             tags: self.config.tags,
             paginate_by: self.config.paginate_by,
+            host_redirects: self.config.deploy.host != crate::deploy::settings::Host::Storage,
         }
     }
 

@@ -144,6 +144,7 @@ impl Site {
                 "User-agent: *\nAllow: /\n\nSitemap: {}\n",
                 self.config.base_url.absolute("/sitemap.xml")
             )),
+            Item::HostRedirects => Ok(crate::deploy::hosts::redirects(self)),
             Item::File(f) => Err(Error::new(format!(
                 "{} is copied, not rendered",
                 self.files[f].out

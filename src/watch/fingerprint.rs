@@ -401,6 +401,11 @@ fn fingerprint(
             Source::Bytes(b) => hash(&mut h, b.as_ref()),
         },
         Item::NotFound => template(&mut h, "404.html"),
+        Item::HostRedirects => {
+            for page in &c.pages {
+                hash(&mut h, &(&page.path, &page.aliases));
+            }
+        }
         Item::Robots | Item::Card(_) => {}
     }
     h.finish()
