@@ -574,3 +574,142 @@ fn deploy_settings_are_checked_where_they_are_written() {
         run.stderr
     );
 }
+
+#[test]
+fn netlify_and_cloudflare_get_real_redirects_in_redirects_file() {
+    let site = basic();
+    site.edit("content/guides/clienti-fedeli.md", |t| {
+        t.replace(
+            "aliases: [\"/old/path/\"]",
+            "aliases: [\"/old/path/\", \"/caffè vecchio/\"]",
+        )
+    });
+    site.build_ok(&[]);
+    assert!(
+        !site.has_output("_redirects"),
+        "object storage needs no _redirects"
+    );
+
+    with_deploy(&site, "  host: netlify\n");
+    site.build_ok(&[]);
+    let rules = site.output("_redirects");
+    assert!(
+        rules.contains("\n/old/path/ /guides/clienti-fedeli/ 301!\n"),
+        "{rules}"
+    );
+    assert!(
+        rules.contains("\n/caff%C3%A8%20vecchio/ /guides/clienti-fedeli/ 301!\n"),
+        "{rules}"
+    );
+    // The meta-refresh pages stay for browsers that reach them some other way.
+    assert!(site.has_output("old/path/index.html"));
+
+    site.edit("config.yaml", |c| {
+        c.replace("host: netlify", "host: cloudflare")
+    });
+    site.build_ok(&["--base-url", "https://example.org/blog/"]);
+    let rules = site.output("_redirects");
+    assert!(
+        rules.contains("\n/blog/old/path/ /blog/guides/clienti-fedeli/ 301\n"),
+        "{rules}"
+    );
+
+    // A site's own _redirects and piazza's cannot both be published.
+    site.write("static/_redirects", "/a /b 301\n");
+    let run = site.build(&[]).code(1);
+    assert!(run.stderr.contains("_redirects"), "{}", run.stderr);
+    assert!(run.stderr.contains("deploy.host"), "{}", run.stderr);
+}
+
+#[test]
+fn compressed_files_are_gzipped_and_a_header_rule_change_reuploads_its_files() {
+    let Some(moto) = Moto::start() else { return };
+    let site = s3_site(Some("basic"), &moto);
+    site.edit("config.yaml", |c| format!("{c}  compress: [html, xml]\n"));
+    deploy(&site, &[]).success();
+    let object = moto.get(BUCKET, "index.html");
+    assert_eq!(object.header("content-encoding"), "gzip");
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(&object.body[..]),
+        &mut text,
+    )
+    .unwrap();
+    assert_eq!(
+        text.as_bytes(),
+        std::fs::read(site.out().join("index.html")).unwrap()
+    );
+    assert_eq!(
+        moto.get(BUCKET, "images/x.png").header("content-encoding"),
+        ""
+    );
+
+    // Only the files whose rule changed go up again.
+    site.edit("config.yaml", |c| {
+        format!(
+            "{c}  headers:\n\
+             \x20   - {{ pattern: \"**/*.html\", cache_control: \"public, max-age=0, must-revalidate\" }}\n\
+             \x20   - {{ pattern: \"**/card.png\", cache_control: \"public, max-age=60\" }}\n\
+             \x20   - {{ pattern: \"**/*.{{css,js,woff2,png,jpg,jpeg,webp,avif,svg}}\", cache_control: \"public, max-age=604800\" }}\n"
+        )
+    });
+    let run = deploy(&site, &[]).success();
+    let cards: Vec<String> = published(&site.out())
+        .into_keys()
+        .filter(|k| k.ends_with("card.png"))
+        .collect();
+    assert!(!cards.is_empty());
+    assert_eq!(counted(&run, "uploaded"), cards.len(), "{}", run.stdout);
+    assert_eq!(
+        moto.head(BUCKET, &cards[0]).header("cache-control"),
+        "public, max-age=60"
+    );
+    assert_eq!(
+        moto.head(BUCKET, "images/x.png").header("cache-control"),
+        "public, max-age=604800"
+    );
+}
+
+#[test]
+fn deploy_after_runs_with_the_changed_urls() {
+    let site = basic();
+    let www = site.tmp().join("www");
+    with_deploy(
+        &site,
+        &format!(
+            "  targets:\n    - name: local\n      url: \"file://{}\"\n  after: 'cp \"$PIAZZA_CHANGED_URLS\" purged.txt && echo \"$PIAZZA_DEPLOY_TARGET\" > target.txt'\n",
+            www.display()
+        ),
+    );
+    deploy(&site, &[]).success();
+    assert_eq!(
+        site.read("purged.txt"),
+        "",
+        "a first deploy changes nothing already cached"
+    );
+    assert_eq!(site.read("target.txt"), "local\n");
+    site.edit("content/about.md", |t| format!("{t}\nAltro.\n"));
+    deploy(&site, &[]).success();
+    assert!(
+        site.read("purged.txt").lines().any(|l| l == "/about/"),
+        "{}",
+        site.read("purged.txt")
+    );
+
+    site.edit("config.yaml", |c| {
+        c.replace("cp \\\"$PIAZZA", "false && cp \\\"$PIAZZA")
+            .replace("cp \"$PIAZZA", "false && cp \"$PIAZZA")
+    });
+    let run = deploy(&site, &[]).code(1);
+    assert!(
+        run.stderr
+            .contains("the deploy is complete, but `deploy.after`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("the target is up to date"),
+        "{}",
+        run.stderr
+    );
+}

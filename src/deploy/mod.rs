@@ -102,7 +102,6 @@ impl From<Error> for Failure {
 
 /// Builds the site and deploys it to the chosen target.
 pub fn deploy(options: &Options) -> Result<Summary, Failure> {
-    let start = Instant::now();
     let config = Config::load(&options.site)?;
     let target = config
         .deploy
@@ -112,13 +111,24 @@ pub fn deploy(options: &Options) -> Result<Summary, Failure> {
     let out = options.site.join("public");
     check_folder_target(&target, &options.site, &out, options.yes)?;
     let opened = target::open(&target)?;
-    let (_, site) = crate::cli::build_site(
+    let (stats, site) = crate::cli::build_site(
         &options.site,
         &out,
         &SiteOptions::default(),
         false,
         options.quiet,
     )?;
+    if !options.quiet {
+        println!(
+            "built {} pages ({} files) into {} in {} ms",
+            stats.pages,
+            stats.files,
+            out.display(),
+            stats.millis
+        );
+    }
+    // The summary's time is the deploy's own: listing, comparing, uploading.
+    let start = Instant::now();
     let settings = &site.config.deploy;
     let redirects = if opened.s3 {
         alias_redirects(&site)
