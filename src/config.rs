@@ -3,6 +3,8 @@
 //! Unknown keys are errors (a typo such as `titel:` must not pass silently), and every
 //! value is validated here so the rest of piazza can trust it.
 
+pub mod deploy;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -49,6 +51,7 @@ struct RawConfig {
     favicon: Option<String>,
     #[serde(default)]
     comments: CommentsConfig,
+    deploy: crate::config::deploy::Settings,
 }
 
 /// An author: a bare name (`author: Anna`) or a name with a link.
@@ -473,6 +476,8 @@ pub struct Config {
     pub favicon: Option<Favicon>,
     /// Readers' comments.
     pub comments: CommentsConfig,
+    /// `deploy:`: targets, headers and host of `piazza deploy`.
+    pub deploy: crate::config::deploy::Settings,
 }
 
 /// `favicon:` in config.yaml: an icon under static/, checked once static files are known.
@@ -582,6 +587,7 @@ impl Config {
         if raw.comments.enabled && raw.comments.needs_endpoint() {
             return Err(("comments", CommentsConfig::NO_ENDPOINT.into()));
         }
+        raw.deploy.check().map_err(|m| ("deploy", m))?;
         Ok(Config {
             root: root.to_path_buf(),
             title: raw.title,
@@ -599,6 +605,7 @@ impl Config {
             guides_section,
             favicon,
             comments: raw.comments,
+            deploy: raw.deploy,
         })
     }
 

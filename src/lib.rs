@@ -6,7 +6,7 @@
 //! content lands on one of them, [`render`] turns it into files through
 //! [`templates`], [`markdown`] and [`social`], and [`output`] writes them safely.
 //! [`watch`] and [`serve`] keep an output current for live preview, [`shutdown`]
-//! makes Ctrl-C safe, and [`cli`] is the thin layer that turns arguments into one
+//! makes Ctrl-C safe, [`deploy`] publishes the output to object storage, and [`cli`] is the thin layer that turns arguments into one
 //! of these runs.
 
 pub mod card;
@@ -15,9 +15,12 @@ pub mod cli;
 pub mod comments;
 pub mod config;
 pub mod content;
+pub mod deploy;
 pub mod error;
 pub mod files;
+pub mod glob;
 pub mod hash;
+pub mod hosts;
 pub mod image;
 pub mod links;
 

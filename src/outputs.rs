@@ -47,6 +47,8 @@ pub enum Item {
     Card(CardOf),
     /// `/comments/thanks/`, where the comment endpoint sends a reader.
     CommentsThanks,
+    /// `/_redirects`, the aliases as real redirects, for `deploy.host: netlify|cloudflare`.
+    HostRedirects,
 }
 
 /// Whose card it is.
@@ -83,6 +85,8 @@ pub struct Outputs<'a> {
     pub paginate_by: usize,
     /// Whether any page takes comments (the thanks page is made).
     pub comments: bool,
+    /// The host reads `_redirects` (`deploy.host`).
+    pub host_redirects: bool,
 }
 
 impl Outputs<'_> {
@@ -117,6 +121,9 @@ impl Outputs<'_> {
             items.push(Item::Robots);
         }
         items.extend((0..self.files.len()).map(Item::File));
+        if self.host_redirects {
+            items.push(Item::HostRedirects);
+        }
         let pages = (0..self.card_pages.len())
             .filter(|&i| self.card_pages[i])
             .map(CardOf::Page);
@@ -149,6 +156,7 @@ impl Outputs<'_> {
             Item::Sitemap => "sitemap.xml".into(),
             Item::Robots => "robots.txt".into(),
             Item::CommentsThanks => dir_index(crate::comments::view::THANKS_PATH),
+            Item::HostRedirects => "_redirects".into(),
             Item::File(f) => self.files[f].out.clone(),
             Item::Card(CardOf::Page(i)) => card_out(&c.pages[i].path),
             Item::Card(CardOf::Section(s)) => card_out(&c.sections[s].path),
@@ -277,6 +285,7 @@ impl Outputs<'_> {
             | Item::Robots
             | Item::TagIndex
             | Item::CommentsThanks => 0,
+            Item::HostRedirects => 0,
             Item::Tag(..) => 1,
             Item::List(..) => 2,
             Item::Page(i)
@@ -450,6 +459,13 @@ impl Outputs<'_> {
                 crate::comments::view::THANKS_PATH,
                 "the page that thanks readers for a comment",
             ),
+            Item::HostRedirects => Claim {
+                fix: "remove it, or `deploy.host`, which makes piazza write it",
+                ..generated(
+                    "/_redirects",
+                    "the redirects piazza writes for `deploy.host`",
+                )
+            },
         }
     }
 }

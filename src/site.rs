@@ -261,6 +261,7 @@ impl Site {
             tags: config.tags,
             paginate_by: config.paginate_by,
             comments: comments.any,
+            host_redirects: config.deploy.host != crate::config::deploy::Host::Storage,
         };
         errors.0.extend(outputs.check().0);
         let published = Published::of(&outputs);
@@ -474,6 +475,7 @@ impl Site {
             tags: self.config.tags,
             paginate_by: self.config.paginate_by,
             comments: self.comments.any,
+            host_redirects: self.config.deploy.host != crate::config::deploy::Host::Storage,
         }
     }
 
