@@ -422,6 +422,7 @@ pub fn build(
     match loaded.render_all(&staging) {
         Ok(mut stats) => {
             staging.commit()?;
+            crate::cache::Cache::new(loaded.config.cache_dir.clone()).prune();
             stats.millis = start.elapsed().as_millis();
             Ok(stats)
         }

@@ -47,6 +47,8 @@ struct RawConfig {
     guides_section: Option<String>,
     #[serde(default)]
     favicon: Option<String>,
+    #[serde(default)]
+    cache_dir: Option<String>,
 }
 
 /// An author: a bare name (`author: Anna`) or a name with a link.
@@ -401,6 +403,8 @@ pub struct Config {
     pub guides_section: String,
     /// The site's own icon; `None` keeps the theme's.
     pub favicon: Option<Favicon>,
+    /// Where generated images are kept between builds (see [`crate::cache`]).
+    pub cache_dir: PathBuf,
 }
 
 /// `favicon:` in config.yaml: an icon under static/, checked once static files are known.
@@ -507,6 +511,7 @@ impl Config {
             ));
         }
         let favicon = raw.favicon.map(|f| resolve_favicon(&f)).transpose()?;
+        let cache_dir = resolve_cache_dir(root, raw.cache_dir.as_deref())?;
         Ok(Config {
             root: root.to_path_buf(),
             title: raw.title,
@@ -523,6 +528,7 @@ impl Config {
             theses_section,
             guides_section,
             favicon,
+            cache_dir,
         })
     }
 
@@ -592,6 +598,34 @@ fn is_language_tag(s: &str) -> bool {
         .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
     first_ok
         && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// `cache_dir:` made absolute: relative to the site folder, default `.piazza-cache`.
+/// A cache inside a folder piazza reads would be read (and published) as content.
+fn resolve_cache_dir(root: &Path, spec: Option<&str>) -> Result<PathBuf, (&'static str, String)> {
+    let spec = spec.map(str::trim).unwrap_or(crate::cache::DEFAULT_DIR);
+    let path = Path::new(spec);
+    if spec.is_empty() {
+        return Err((
+            "cache_dir",
+            "`cache_dir` is empty; leave it out for .piazza-cache".into(),
+        ));
+    }
+    if path.is_relative() {
+        let first = path.components().find_map(|c| match c {
+            std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+            _ => None,
+        });
+        if let Some(first) = first.filter(|f| {
+            ["content", "static", "templates", "themes", "i18n", "data"].contains(&f.as_str())
+        }) {
+            return Err((
+                "cache_dir",
+                format!("`cache_dir: {spec}` is inside the site's {first}/ folder, which piazza reads; choose a folder of its own, like .piazza-cache"),
+            ));
+        }
+    }
+    Ok(root.join(path))
 }
 
 /// `favicon: images/icon.svg` -> `/images/icon.svg`; browsers take SVG, PNG and ICO icons.

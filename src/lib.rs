@@ -9,6 +9,7 @@
 //! makes Ctrl-C safe, and [`cli`] is the thin layer that turns arguments into one
 //! of these runs.
 
+pub mod cache;
 pub mod card;
 pub mod check;
 pub mod cli;
