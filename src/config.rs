@@ -49,6 +49,8 @@ struct RawConfig {
     favicon: Option<String>,
     #[serde(default)]
     cache_dir: Option<String>,
+    #[serde(default)]
+    images: ImagesConfig,
 }
 
 /// An author: a bare name (`author: Anna`) or a name with a link.
@@ -148,6 +150,42 @@ impl Author {
         match self {
             Author::Name(_) => None,
             Author::Full(a) => a.url.as_deref(),
+        }
+    }
+}
+
+/// `images:` in config.yaml: the responsive variants of the site's images (see
+/// [`crate::images`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagesConfig {
+    /// Widths of the WebP variants, in pixels.
+    #[serde(default = "default_widths")]
+    pub widths: Vec<u32>,
+    /// Lossy WebP quality, 1-100.
+    #[serde(default = "default_quality")]
+    pub quality: u8,
+    /// The `sizes` attribute of Markdown images: how wide they are shown.
+    #[serde(default = "default_sizes")]
+    pub sizes: String,
+}
+
+fn default_widths() -> Vec<u32> {
+    vec![480, 960, 1440]
+}
+fn default_quality() -> u8 {
+    80
+}
+fn default_sizes() -> String {
+    "(max-width: 44rem) 100vw, 42rem".into()
+}
+
+impl Default for ImagesConfig {
+    fn default() -> Self {
+        ImagesConfig {
+            widths: default_widths(),
+            quality: default_quality(),
+            sizes: default_sizes(),
         }
     }
 }
@@ -405,6 +443,8 @@ pub struct Config {
     pub favicon: Option<Favicon>,
     /// Where generated images are kept between builds (see [`crate::cache`]).
     pub cache_dir: PathBuf,
+    /// Responsive image settings.
+    pub images: ImagesConfig,
 }
 
 /// `favicon:` in config.yaml: an icon under static/, checked once static files are known.
@@ -512,6 +552,20 @@ impl Config {
         }
         let favicon = raw.favicon.map(|f| resolve_favicon(&f)).transpose()?;
         let cache_dir = resolve_cache_dir(root, raw.cache_dir.as_deref())?;
+        let images = raw.images;
+        if images.widths.is_empty() || images.widths.iter().any(|&w| !(16..=8192).contains(&w)) {
+            return Err((
+                "widths",
+                "`images.widths` must list widths in pixels from 16 to 8192, like [480, 960, 1440]"
+                    .into(),
+            ));
+        }
+        if !(1..=100).contains(&images.quality) {
+            return Err((
+                "quality",
+                "`images.quality` must be from 1 to 100 (default 80)".into(),
+            ));
+        }
         Ok(Config {
             root: root.to_path_buf(),
             title: raw.title,
@@ -529,6 +583,7 @@ impl Config {
             guides_section,
             favicon,
             cache_dir,
+            images,
         })
     }
 

@@ -18,6 +18,7 @@ pub mod content;
 pub mod error;
 pub mod files;
 pub mod image;
+pub mod images;
 pub mod links;
 
 pub mod limits;

@@ -46,6 +46,8 @@ pub enum Item {
     File(usize),
     /// A generated share card (`card.png` beside its page).
     Card(CardOf),
+    /// A resized WebP variant of an image, by index (see [`crate::images`]).
+    Variant(usize),
 }
 
 /// What decides a site's outputs: borrowed from a [`Site`], or from its parts while
@@ -57,6 +59,8 @@ pub struct Outputs<'a> {
     pub files: &'a [StaticFile],
     /// Which pages get a share card.
     pub cards: &'a Cards,
+    /// The variants of the site's images.
+    pub images: &'a crate::images::Images,
     /// `tags:` from the config (tag pages are made).
     pub tags: bool,
     /// `paginate_by` from the config (tag pages per list page).
@@ -99,6 +103,7 @@ impl Outputs<'_> {
             .filter(|&i| self.cards.sections[i])
             .map(CardOf::Section);
         items.extend(pages.chain(sections).map(Item::Card));
+        items.extend((0..self.images.variants.len()).map(Item::Variant));
         items
     }
 
@@ -126,6 +131,7 @@ impl Outputs<'_> {
             Item::File(f) => self.files[f].out.clone(),
             Item::Card(CardOf::Page(i)) => crate::card::card_out(&c.pages[i].path),
             Item::Card(CardOf::Section(s)) => crate::card::card_out(&c.sections[s].path),
+            Item::Variant(v) => self.images.variants[v].out.clone(),
         }
     }
 
@@ -257,7 +263,7 @@ impl Outputs<'_> {
                 3
             }
             Item::Page(_) => 4,
-            Item::Card(_) => 5,
+            Item::Card(_) | Item::Variant(_) => 5,
             Item::File(_) => 6,
             Item::Alias(..) => 7,
         }
@@ -410,6 +416,16 @@ impl Outputs<'_> {
                     ..page
                 }
             }
+            Item::Variant(v) => {
+                // A variant sits beside its image, so its path is claimed where the image is.
+                let image = self.claim(Item::File(self.images.variants[v].file));
+                Claim {
+                    url: format!("/{}", self.out_path(item)),
+                    what: format!("the WebP variant of {}", image.what),
+                    fix: "rename the image or the file that has the variant's name",
+                    ..image
+                }
+            }
             Item::TagIndex => generated("/tags/", "the list of tags"),
             Item::NotFound => generated("/404.html", "the 404 page"),
             Item::Feed => generated("/feed.xml", "the RSS feed"),
@@ -466,6 +482,7 @@ impl Site {
             content: &self.content,
             files: &self.files,
             cards: &self.cards,
+            images: &self.images,
             tags: self.config.tags,
             paginate_by: self.config.paginate_by,
         }

@@ -106,6 +106,8 @@ pub struct Site {
     pub site_view: crate::render::SiteView,
     /// Generated share cards: which pages get one, their colours and logo.
     pub cards: crate::card::Cards,
+    /// Responsive variants of the site's images.
+    pub images: crate::images::Images,
     /// The URL paths the build publishes, which links in content must land on.
     pub published: Published,
 }
@@ -270,10 +272,19 @@ impl Site {
             &mut warnings,
             &mut errors,
         );
+        let images = crate::images::Images::plan(&config.images, &files, !options.preview);
+        images.attach(
+            &config,
+            &content,
+            &mut page_images,
+            &mut section_images,
+            &mut errors,
+        );
         let outputs = Outputs {
             content: &content,
             files: &files,
             cards: &cards,
+            images: &images,
             tags: config.tags,
             paginate_by: config.paginate_by,
         };
@@ -324,6 +335,7 @@ impl Site {
             warnings,
             site_view,
             cards,
+            images,
             published,
         };
         site.check_templates()?;
@@ -577,6 +589,8 @@ fn resolve_image(
             alt: alt.cloned(),
             generated: false,
             bytes: None,
+            srcset: None,
+            small: None,
         });
     }
     let rel = if let Some(site_rel) = spec.strip_prefix('/') {
@@ -611,6 +625,8 @@ fn resolve_image(
         mime: info.map(|i| i.mime).or_else(|| image::mime_from_name(&rel)),
         alt: alt.cloned(),
         generated: false,
+        srcset: None,
+        small: None,
         bytes,
     })
 }

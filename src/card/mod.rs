@@ -219,6 +219,11 @@ impl Cards {
         cards
     }
 
+    /// The cache folder drawn cards (and other generated images) are kept in.
+    pub fn cache(&self) -> Option<&Cache> {
+        self.cache.as_ref()
+    }
+
     /// How many cards were drawn (not reused) since the site was loaded.
     pub fn drawn(&self) -> usize {
         self.drawn.load(Ordering::Relaxed)
@@ -284,6 +289,8 @@ fn image_view(config: &Config, page_path: &str, alt: String) -> ImageView {
         alt: Some(alt),
         generated: true,
         bytes: None,
+        srcset: None,
+        small: None,
     }
 }
 
