@@ -46,6 +46,9 @@ pub struct Variant {
     pub out: String,
 }
 
+/// An image's size as shown, or why it cannot be read.
+type Header = Result<(u32, u32), String>;
+
 /// What planning found of one image file.
 #[derive(Debug, Clone)]
 pub enum Planned {
@@ -90,7 +93,7 @@ impl Images {
         if !enabled {
             return images;
         }
-        let headers: Vec<(usize, Result<(u32, u32), String>)> = files
+        let headers: Vec<(usize, Header)> = files
             .par_iter()
             .enumerate()
             // The site's own images: a theme's icons and logos are not resized.
