@@ -278,7 +278,7 @@ impl Site {
             &content,
             &mut page_images,
             &mut section_images,
-            &mut errors,
+            &mut warnings,
         );
         let outputs = Outputs {
             content: &content,

@@ -37,7 +37,7 @@ fn swaps(o: image::metadata::Orientation) -> bool {
     matches!(o, Rotate90 | Rotate270 | Rotate90FlipH | Rotate270FlipH)
 }
 
-/// The size of an image as shown, its EXIF orientation applied, from its headers.
+/// The size of an image as shown, its EXIF orientation applied, once it decodes.
 pub(super) fn oriented_size(source: &Source) -> Result<(u32, u32), String> {
     let bytes;
     let data: &[u8] = match source {
@@ -52,6 +52,9 @@ pub(super) fn oriented_size(source: &Source) -> Result<(u32, u32), String> {
     let o = d
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
+    // Decoded whole: a file whose header is fine but whose pixels are not gets no
+    // variants (and a warning where a page shows it) rather than failing the build.
+    DynamicImage::from_decoder(d).map_err(|e| e.to_string())?;
     Ok(if swaps(o) { (h, w) } else { (w, h) })
 }
 

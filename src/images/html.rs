@@ -42,7 +42,8 @@ impl Images {
         eager: bool,
     ) -> Option<Result<String, String>> {
         let (width, height) = match self.get(rel)? {
-            Planned::Broken(m) => return Some(Err(m.clone())),
+            // Reported as a warning at load ([`Images::attach`]); shown as it is.
+            Planned::Broken(_) => return None,
             Planned::Ok { width, height, .. } => (*width, *height),
         };
         let loading = if eager { "" } else { " loading=\"lazy\"" };

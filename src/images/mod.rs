@@ -5,7 +5,7 @@
 //! browsers at them with `srcset`, keeping the original as the fallback `src` and for
 //! share tags (not every platform reads WebP).
 //!
-//! Planning reads only file headers (size and EXIF orientation), at load time, so each
+//! Planning decodes each file (size, EXIF orientation, readable pixels), at load time, so each
 //! variant is an output like any other ([`crate::outputs::Item::Variant`]) with one
 //! owner. Encoding happens when the variant is written, in parallel with the rest of
 //! the build ([`encode`]), and is cached in the cache folder by the hash of the source
@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::config::{Config, ImagesConfig, CONFIG_FILE};
 use crate::content::Content;
-use crate::error::{Error, Errors};
+use crate::error::Error;
 use crate::site::{Site, Source, StaticFile};
 use crate::social::ImageView;
 
@@ -172,15 +172,16 @@ pub fn variant_out(out: &str, width: u32) -> String {
 
 impl Images {
     /// Gives covers and list images (`image:` of pages and sections, the site's
-    /// fallback) their `srcset`, and reports a cover that is not a readable image in
-    /// the page that names it.
+    /// fallback) their `srcset`, and warns of every image a page shows that is not a
+    /// readable image, at the line that names it (the file is published as it is,
+    /// without variants).
     pub fn attach(
         &self,
         config: &Config,
         content: &Content,
         page_images: &mut [Option<ImageView>],
         section_images: &mut [Option<ImageView>],
-        errors: &mut Errors,
+        warnings: &mut Vec<Error>,
     ) {
         let base = &config.base_url;
         let prefix = base.url("/");
@@ -196,7 +197,7 @@ impl Images {
                     if let Some(line) = line {
                         e = e.at_line(line);
                     }
-                    errors.push(e);
+                    warnings.push(e);
                 }
                 Some(&Planned::Ok { width, height, .. }) => {
                     // As shown: EXIF orientation applied.
@@ -230,6 +231,22 @@ impl Images {
                     Path::new(CONFIG_FILE)
                 };
                 fill(img, shown, own.then(|| s.line_of("image")));
+            }
+        }
+        for p in &content.pages {
+            for l in p.site_links.iter().filter(|l| l.image) {
+                let url = l.url.split(['?', '#']).next().unwrap_or_default();
+                let rel = match url.strip_prefix('/') {
+                    Some(r) => r.to_string(),
+                    None => format!("{}{}", &p.path[1..], url.trim_start_matches("./")),
+                };
+                if let Some(Planned::Broken(m)) = self.get(&rel) {
+                    warnings.push(
+                        Error::in_file(&p.shown, format!("the image {url} cannot be read: {m}"))
+                            .at(l.at.line, l.at.column)
+                            .hint("replace the file with a valid JPEG, PNG or WebP image; it is published as it is, without smaller variants"),
+                    );
+                }
             }
         }
     }
