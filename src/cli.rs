@@ -504,6 +504,7 @@ pub fn build_site(
     match loaded.render_all(&staging) {
         Ok(mut stats) => {
             staging.commit()?;
+            crate::cache::Cache::new(loaded.config.cache_dir.clone()).prune();
             stats.millis = start.elapsed().as_millis();
             if !quiet {
                 let aliases = loaded.content.pages.iter().map(|p| p.aliases.len()).sum();

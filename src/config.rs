@@ -5,6 +5,9 @@
 
 pub mod deploy;
 
+/// Where generated images are kept between builds when `cache_dir:` says nothing.
+pub const DEFAULT_CACHE_DIR: &str = ".piazza-cache";
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -51,7 +54,11 @@ struct RawConfig {
     favicon: Option<String>,
     #[serde(default)]
     comments: CommentsConfig,
+    #[serde(default)]
     deploy: crate::config::deploy::Settings,
+    cache_dir: Option<String>,
+    #[serde(default)]
+    images: ImagesConfig,
 }
 
 /// An author: a bare name (`author: Anna`) or a name with a link.
@@ -151,6 +158,42 @@ impl Author {
         match self {
             Author::Name(_) => None,
             Author::Full(a) => a.url.as_deref(),
+        }
+    }
+}
+
+/// `images:` in config.yaml: the responsive variants of the site's images (see
+/// [`crate::images`]).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagesConfig {
+    /// Widths of the WebP variants, in pixels.
+    #[serde(default = "default_widths")]
+    pub widths: Vec<u32>,
+    /// Lossy WebP quality, 1-100.
+    #[serde(default = "default_quality")]
+    pub quality: u8,
+    /// The `sizes` attribute of Markdown images: how wide they are shown.
+    #[serde(default = "default_sizes")]
+    pub sizes: String,
+}
+
+fn default_widths() -> Vec<u32> {
+    vec![480, 960, 1440]
+}
+fn default_quality() -> u8 {
+    80
+}
+fn default_sizes() -> String {
+    "(max-width: 44rem) 100vw, 42rem".into()
+}
+
+impl Default for ImagesConfig {
+    fn default() -> Self {
+        ImagesConfig {
+            widths: default_widths(),
+            quality: default_quality(),
+            sizes: default_sizes(),
         }
     }
 }
@@ -478,6 +521,10 @@ pub struct Config {
     pub comments: CommentsConfig,
     /// `deploy:`: targets, headers and host of `piazza deploy`.
     pub deploy: crate::config::deploy::Settings,
+    /// Where generated images are kept between builds (see [`crate::cache`]).
+    pub cache_dir: PathBuf,
+    /// Responsive image settings.
+    pub images: ImagesConfig,
 }
 
 /// `favicon:` in config.yaml: an icon under static/, checked once static files are known.
@@ -588,6 +635,21 @@ impl Config {
             return Err(("comments", CommentsConfig::NO_ENDPOINT.into()));
         }
         raw.deploy.check().map_err(|m| ("deploy", m))?;
+        let cache_dir = resolve_cache_dir(root, raw.cache_dir.as_deref())?;
+        let images = raw.images;
+        if images.widths.is_empty() || images.widths.iter().any(|&w| !(16..=8192).contains(&w)) {
+            return Err((
+                "widths",
+                "`images.widths` must list widths in pixels from 16 to 8192, like [480, 960, 1440]"
+                    .into(),
+            ));
+        }
+        if !(1..=100).contains(&images.quality) {
+            return Err((
+                "quality",
+                "`images.quality` must be from 1 to 100 (default 80)".into(),
+            ));
+        }
         Ok(Config {
             root: root.to_path_buf(),
             title: raw.title,
@@ -606,6 +668,8 @@ impl Config {
             favicon,
             comments: raw.comments,
             deploy: raw.deploy,
+            cache_dir,
+            images,
         })
     }
 
@@ -675,6 +739,34 @@ fn is_language_tag(s: &str) -> bool {
         .is_some_and(|p| (2..=3).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
     first_ok
         && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// `cache_dir:` made absolute: relative to the site folder, default `.piazza-cache`.
+/// A cache inside a folder piazza reads would be read (and published) as content.
+fn resolve_cache_dir(root: &Path, spec: Option<&str>) -> Result<PathBuf, (&'static str, String)> {
+    let spec = spec.map(str::trim).unwrap_or(DEFAULT_CACHE_DIR);
+    let path = Path::new(spec);
+    if spec.is_empty() {
+        return Err((
+            "cache_dir",
+            "`cache_dir` is empty; leave it out for .piazza-cache".into(),
+        ));
+    }
+    if path.is_relative() {
+        let first = path.components().find_map(|c| match c {
+            std::path::Component::Normal(n) => Some(n.to_string_lossy().into_owned()),
+            _ => None,
+        });
+        if let Some(first) = first.filter(|f| {
+            ["content", "static", "templates", "themes", "i18n", "data"].contains(&f.as_str())
+        }) {
+            return Err((
+                "cache_dir",
+                format!("`cache_dir: {spec}` is inside the site's {first}/ folder, which piazza reads; choose a folder of its own, like .piazza-cache"),
+            ));
+        }
+    }
+    Ok(root.join(path))
 }
 
 /// `favicon: images/icon.svg` -> `/images/icon.svg`; browsers take SVG, PNG and ICO icons.

@@ -9,6 +9,7 @@
 //! makes Ctrl-C safe, [`deploy`] publishes the output to object storage, and [`cli`] is the thin layer that turns arguments into one
 //! of these runs.
 
+pub mod cache;
 pub mod card;
 pub mod check;
 pub mod cli;
@@ -22,6 +23,7 @@ pub mod glob;
 pub mod hash;
 pub mod hosts;
 pub mod image;
+pub mod images;
 pub mod links;
 
 pub mod limits;

@@ -326,6 +326,12 @@ pub trait Resolver: Sync {
     /// The label of a footnote's link back to reference `reference` (`1`, or `1-2` for
     /// the second reference to note 1), in the site's language, already HTML-escaped.
     fn footnote_backref(&self, reference: &str) -> String;
+    /// The HTML that shows the image at `url` (as written) with `alt`, when the site
+    /// has a better one than `<img>` (see [`crate::images`]); or why the image cannot
+    /// be used.
+    fn picture(&self, _url: &str, _alt: &str) -> Option<Result<String, String>> {
+        None
+    }
 }
 
 /// Parses `body`, giving up (None) once it makes more elements than a page of
@@ -408,6 +414,33 @@ pub fn render_with_headings(
                 }
                 node.detach();
                 continue;
+            }
+        }
+        if let (NodeValue::Image(_), Some(url)) = (&node.data().value, &link) {
+            let alt: String = node
+                .descendants()
+                .filter_map(|n| match &n.data().value {
+                    NodeValue::Text(t) => Some(t.to_string()),
+                    _ => None,
+                })
+                .collect();
+            match resolver.picture(url, &alt) {
+                Some(Ok(html)) => {
+                    node.insert_before(arena.alloc(AstNode::from(NodeValue::Raw(html))));
+                    node.detach();
+                    continue;
+                }
+                Some(Err(m)) => {
+                    let pos = node.data().sourcepos;
+                    errors.push(MarkdownError {
+                        line: pos.start.line + offset,
+                        column: pos.start.column,
+                        message: format!("the image {url} cannot be read: {m}"),
+                        hint: "replace the file with a valid JPEG, PNG or WebP image".into(),
+                    });
+                    continue;
+                }
+                None => {}
             }
         }
         if is_html && !md.unsafe_html {

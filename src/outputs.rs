@@ -49,6 +49,8 @@ pub enum Item {
     CommentsThanks,
     /// `/_redirects`, the aliases as real redirects, for `deploy.host: netlify|cloudflare`.
     HostRedirects,
+    /// A resized WebP variant of an image, by index (see [`crate::images`]).
+    Variant(usize),
 }
 
 /// Whose card it is.
@@ -79,6 +81,8 @@ pub struct Outputs<'a> {
     pub card_pages: &'a [bool],
     /// Per section: it gets a generated share card.
     pub card_sections: &'a [bool],
+    /// The variants of the site's images.
+    pub images: &'a crate::images::Images,
     /// `tags:` from the config (tag pages are made).
     pub tags: bool,
     /// `paginate_by` from the config (tag pages per list page).
@@ -131,6 +135,7 @@ impl Outputs<'_> {
             .filter(|&i| self.card_sections[i])
             .map(CardOf::Section);
         items.extend(pages.chain(sections).map(Item::Card));
+        items.extend((0..self.images.variants.len()).map(Item::Variant));
         items
     }
 
@@ -160,6 +165,7 @@ impl Outputs<'_> {
             Item::File(f) => self.files[f].out.clone(),
             Item::Card(CardOf::Page(i)) => card_out(&c.pages[i].path),
             Item::Card(CardOf::Section(s)) => card_out(&c.sections[s].path),
+            Item::Variant(v) => self.images.variants[v].out.clone(),
         }
     }
 
@@ -297,7 +303,7 @@ impl Outputs<'_> {
                 3
             }
             Item::Page(_) => 4,
-            Item::Card(_) => 5,
+            Item::Card(_) | Item::Variant(_) => 5,
             Item::File(_) => 6,
             Item::Alias(..) => 7,
         }
@@ -448,6 +454,16 @@ impl Outputs<'_> {
                     what: format!("the share card of {}", page.what),
                     fix: "give the page its own `image:`",
                     ..page
+                }
+            }
+            Item::Variant(v) => {
+                // A variant sits beside its image, so its path is claimed where the image is.
+                let image = self.claim(Item::File(self.images.variants[v].file));
+                Claim {
+                    url: format!("/{}", self.out_path(item)),
+                    what: format!("the WebP variant of {}", image.what),
+                    fix: "rename the image or the file that has the variant's name",
+                    ..image
                 }
             }
             Item::TagIndex => generated("/tags/", "the list of tags"),

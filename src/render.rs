@@ -24,6 +24,7 @@ use crate::site::Site;
 use crate::social::{self, PageMeta, Schema};
 use crate::templates::to_value;
 
+mod images;
 mod resolve;
 mod views;
 
@@ -43,6 +44,8 @@ pub struct Stats {
     pub files: usize,
     /// Share cards drawn (the others were reused from the output this build replaced).
     pub cards_drawn: usize,
+    /// Image variants encoded (the others were taken from the cache).
+    pub images_encoded: usize,
     /// Wall time in milliseconds.
     pub millis: u128,
 }
@@ -106,6 +109,7 @@ impl Site {
             sections: self.content.sections.len(),
             files: items.len(),
             cards_drawn: self.cards.drawn(),
+            images_encoded: self.images.encoded(),
             millis: start.elapsed().as_millis(),
         })
     }
@@ -123,6 +127,12 @@ impl Site {
             return match self.card_file(c, sink.previous(&rel).as_deref())? {
                 crate::card::CardFile::Reuse(path) => sink.reuse(&rel, &path),
                 crate::card::CardFile::Drawn(png) => sink.write(&rel, &png),
+            };
+        }
+        if let Item::Variant(v) = item {
+            return match self.variant_file(v)? {
+                crate::images::VariantFile::Cached(path) => sink.reuse(&rel, &path),
+                crate::images::VariantFile::Encoded(bytes) => sink.write(&rel, &bytes),
             };
         }
         let bytes = self.render_item(item)?;
@@ -153,6 +163,10 @@ impl Site {
             Item::Card(c) => Err(Error::new(format!(
                 "{} is drawn, not rendered",
                 self.card_out(c)
+            ))),
+            Item::Variant(v) => Err(Error::new(format!(
+                "{} is encoded, not rendered",
+                self.images.variants[v].out
             ))),
         }
     }
@@ -212,12 +226,13 @@ impl Site {
         let p = &c.pages[i];
         let text = read_page(&p.source, &p.shown, self.config.markdown.max_page_size)?;
         let split = frontmatter::split(&text, &p.shown)?;
+        let cover = self.page_images[i].as_ref().is_some_and(|im| !im.generated);
         let (html, headings) = markdown::render_with_headings(
             split.body,
             split.body_line,
             &self.markdown,
             self.config.markdown,
-            self,
+            &images::PageImages::new(self, &p.path, cover),
             p.toc,
         )
         .map_err(|errs| {

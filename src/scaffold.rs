@@ -124,9 +124,13 @@ pub fn init(dir: &Path, language: &str) -> Result<(), Errors> {
         std::fs::write(&path, text.replace("{today}", &today)).map_err(|e| Error::io(&path, &e))?;
     }
     std::fs::create_dir_all(dir.join("static")).map_err(|e| Error::io(dir, &e))?;
-    // The build output and the preview folder are made from the sources; keep them out of git.
-    std::fs::write(dir.join(".gitignore"), "/public/\n/.piazza-serve/\n")
-        .map_err(|e| Error::io(dir, &e))?;
+    // The build output, the preview folder and the image cache are made from the
+    // sources; keep them out of git.
+    std::fs::write(
+        dir.join(".gitignore"),
+        "/public/\n/.piazza-serve/\n/.piazza-cache/\n",
+    )
+    .map_err(|e| Error::io(dir, &e))?;
     Ok(())
 }
 

@@ -85,6 +85,8 @@ pub struct Site {
     pub site_view: crate::render::SiteView,
     /// Generated share cards: which pages get one, their colours and logo.
     pub cards: crate::card::Cards,
+    /// Responsive variants of the site's images.
+    pub images: crate::images::Images,
     /// The URL paths the build publishes, which links in content must land on.
     pub published: Published,
     /// Readers' comments under each page.
@@ -253,11 +255,20 @@ impl Site {
             &mut warnings,
             &mut errors,
         );
+        let images = crate::images::Images::plan(&config.images, &files, !options.preview);
+        images.attach(
+            &config,
+            &content,
+            &mut page_images,
+            &mut section_images,
+            &mut warnings,
+        );
         let outputs = Outputs {
             content: &content,
             files: &files,
             card_pages: &cards.pages,
             card_sections: &cards.sections,
+            images: &images,
             tags: config.tags,
             paginate_by: config.paginate_by,
             comments: comments.any,
@@ -310,6 +321,7 @@ impl Site {
             warnings,
             site_view,
             cards,
+            images,
             published,
             comments,
         };
@@ -472,6 +484,7 @@ impl Site {
             files: &self.files,
             card_pages: &self.cards.pages,
             card_sections: &self.cards.sections,
+            images: &self.images,
             tags: self.config.tags,
             paginate_by: self.config.paginate_by,
             comments: self.comments.any,
@@ -487,6 +500,33 @@ impl Site {
     /// Where an item is written, relative to the output folder.
     pub fn out_path(&self, item: Item) -> String {
         self.outputs().out_path(item)
+    }
+}
+
+impl Site {
+    /// Variant `v`'s bytes, from the cache or encoded now (and stored in the cache).
+    pub fn variant_file(&self, v: usize) -> Result<crate::images::VariantFile, Error> {
+        let v = &self.images.variants[v];
+        let file = &self.files[v.file];
+        crate::images::variant_bytes(&self.images, self.cards.cache(), file, v).map_err(|m| {
+            Error::in_file(
+                &file.shown,
+                format!("the image cannot be resized to /{}: {m}", v.out),
+            )
+            .hint("replace the file with a valid JPEG, PNG or WebP image")
+        })
+    }
+}
+
+impl Site {
+    /// Variant `v`'s bytes (watch mode).
+    pub fn variant_vec(&self, v: usize) -> Result<Vec<u8>, Error> {
+        match self.variant_file(v)? {
+            crate::images::VariantFile::Encoded(b) => Ok(b),
+            crate::images::VariantFile::Cached(path) => {
+                std::fs::read(&path).map_err(|e| Error::io(&path, &e))
+            }
+        }
     }
 }
 
@@ -591,6 +631,8 @@ fn resolve_image(
             alt: alt.cloned(),
             generated: false,
             bytes: None,
+            srcset: None,
+            small: None,
         });
     }
     let rel = if let Some(site_rel) = spec.strip_prefix('/') {
@@ -625,6 +667,8 @@ fn resolve_image(
         mime: info.map(|i| i.mime).or_else(|| image::mime_from_name(&rel)),
         alt: alt.cloned(),
         generated: false,
+        srcset: None,
+        small: None,
         bytes,
     })
 }

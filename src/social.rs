@@ -46,6 +46,10 @@ pub struct ImageView {
     /// The file's size in bytes, when it is a file of the site (for `piazza check`).
     #[serde(skip)]
     pub bytes: Option<u64>,
+    /// Its WebP variants as a `srcset` (see [`crate::images`]), when it has some.
+    pub srcset: Option<String>,
+    /// The URL of its smallest variant, for thumbnails in lists.
+    pub small: Option<String>,
 }
 
 /// One `<meta>` tag: `property` (Open Graph) or `name` (X, description).

@@ -496,8 +496,8 @@ fn build_in_the_site_folder_with_defaults_then_rebuild() {
         .collect();
     assert_eq!(
         names,
-        set(&["config.yaml", "content", "public"]),
-        "the build writes nothing beside its output folder"
+        set(&[".piazza-cache", "config.yaml", "content", "public"]),
+        "the build writes nothing beside its output folder but the image cache"
     );
 }
 

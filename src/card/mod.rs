@@ -14,11 +14,12 @@
 //! config, templates, strings, theme, logo) and the hash of the finished SVG (with the
 //! font and renderer). A build links the card already at the same place in the output
 //! it replaces when the first key matches; otherwise it makes the SVG and still keeps
-//! the old pixels when the second matches. So the output folder is the cache, nothing
-//! is written beside it, and a title edit redraws exactly one card.
+//! the old pixels when the second matches. A card not in the output is looked up the
+//! same way in the persistent cache (`card/cached.rs`), where every drawn card
+//! is stored, so a fresh checkout draws nothing either. A title edit redraws exactly
+//! one card. The keys are stable hashes ([`StableHash`]): the same on every machine.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::str::FromStr as _;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,15 +27,18 @@ use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 
+use crate::cache::Cache;
 use crate::config::{CardConfig, Config, CONFIG_FILE};
 use crate::content::{Content, Page, PageKind};
 use crate::error::{Error, Errors};
 use crate::files::{Source, StaticFile};
+use crate::hash::StableHash;
 use crate::outputs::{card_out, CardOf, CARD_FILE};
 use crate::site::Site;
 use crate::social::ImageView;
 use crate::templates::{to_value, Strings, Theme};
 
+mod cached;
 mod raster;
 mod text;
 
@@ -91,6 +95,8 @@ pub struct Cards {
     /// The part of every card's input key that is the same for all cards.
     globals: OnceLock<u64>,
     drawn: AtomicUsize,
+    /// Where drawn cards are kept between builds.
+    cache: Option<Cache>,
 }
 
 /// Card colours, as CSS colour strings.
@@ -151,6 +157,7 @@ impl Cards {
             kickers: OnceLock::new(),
             globals: OnceLock::new(),
             drawn: AtomicUsize::new(0),
+            cache: Some(Cache::new(config.cache_dir.clone())),
         };
         if !settings.enabled {
             return cards;
@@ -203,6 +210,11 @@ impl Cards {
             }
         }
         cards
+    }
+
+    /// The cache folder drawn cards (and other generated images) are kept in.
+    pub fn cache(&self) -> Option<&Cache> {
+        self.cache.as_ref()
     }
 
     /// How many cards were drawn (not reused) since the site was loaded.
@@ -265,6 +277,8 @@ fn image_view(config: &Config, page_path: &str, alt: String) -> ImageView {
         alt: Some(alt),
         generated: true,
         bytes: None,
+        srcset: None,
+        small: None,
     }
 }
 
@@ -327,12 +341,11 @@ fn load_logo(spec: &str, files: &HashMap<&str, &StaticFile>) -> Result<Logo, Str
             ))
         }
     };
-    let mut h = crate::hash::hasher();
-    bytes.hash(&mut h);
+    let hash = StableHash::default().bytes(&bytes).finish();
     Ok(Logo {
         bytes: Arc::new(bytes),
         kind,
-        hash: h.finish(),
+        hash,
     })
 }
 
@@ -552,9 +565,12 @@ impl Site {
     /// The key of a drawn card: what it shows (its SVG), the font, the renderer and the
     /// logo. Equal keys mean equal pixels.
     pub fn card_key(&self, svg: &str) -> u64 {
-        let mut h = crate::hash::hasher();
-        (fonts().hash, svg, self.cards.logo.as_ref().map(|l| l.hash)).hash(&mut h);
-        h.finish()
+        let logo = self.cards.logo.as_ref().map_or(0, |l| l.hash);
+        StableHash::default()
+            .u64(fonts().hash)
+            .str(svg)
+            .u64(logo)
+            .finish()
     }
 
     /// A cheap key of everything a card is made from (its page's title, number, section,
@@ -564,33 +580,42 @@ impl Site {
     /// an edit the card does not show still draws nothing.
     pub fn card_input_key(&self, of: CardOf) -> u64 {
         let globals = *self.cards.globals.get_or_init(|| {
-            let mut h = crate::hash::hasher();
-            (
-                RENDERER,
-                env!("CARGO_PKG_VERSION"),
-                FONT_BOLD.len(),
-                FONT_REGULAR.len(),
-                self.templates.hash_of(TEMPLATE),
-                self.strings.fingerprint(),
-                format!("{:?}{:?}{:?}", self.config, self.theme.meta, self.site_view),
-                self.cards.logo.as_ref().map(|l| l.hash),
-            )
-                .hash(&mut h);
-            h.finish()
+            // Where the site and its cache lie is no part of a card.
+            let config = Config {
+                root: Default::default(),
+                cache_dir: Default::default(),
+                ..self.config.clone()
+            };
+            StableHash::default()
+                .u64(fonts().hash)
+                .u64(self.templates.hash_of(TEMPLATE))
+                .u64(self.strings.fingerprint())
+                .str(&format!(
+                    "{config:?}{:?}{:?}",
+                    self.theme.meta, self.site_view
+                ))
+                .u64(self.cards.logo.as_ref().map_or(0, |l| l.hash))
+                .finish()
         });
         // Not the page's index: adding a page renumbers the others.
-        let mut h = crate::hash::hasher();
-        globals.hash(&mut h);
+        let mut h = StableHash::default();
+        h.u64(globals);
         let c = &self.content;
         match of {
             CardOf::Page(i) => {
                 let p = &c.pages[i];
                 let section = &c.sections[p.section];
-                (p.kind, &p.title, p.number, p.section == 0, &section.title).hash(&mut h);
+                h.str(&format!("{:?}", p.kind))
+                    .str(&p.title)
+                    .opt(p.number.map(|n| n.to_string()).as_deref())
+                    .u64(u64::from(p.section == 0))
+                    .str(&section.title);
             }
             CardOf::Section(si) => {
                 let s = &c.sections[si];
-                (si == 0, &s.title, &s.description).hash(&mut h);
+                h.u64(u64::from(si == 0))
+                    .str(&s.title)
+                    .opt(s.description.as_deref());
             }
         }
         h.finish()
@@ -625,14 +650,23 @@ impl Site {
                 return Ok(CardFile::Reuse(path.to_path_buf()));
             }
         }
+        let cache = self.cards.cache.as_ref();
+        if let Some(hit) = cache.and_then(|c| cached::by_input(c, input)) {
+            return Ok(CardFile::Reuse(hit));
+        }
         let svg = self.card_svg(of)?;
         let key = self.card_key(&svg);
-        if let Some((path, keys)) = old {
-            if keys.svg == key {
-                // The same pixels: keep them, with the new input key.
-                if let Some(png) = std::fs::read(path).ok().and_then(|b| rekey(&b, key, input)) {
-                    return Ok(CardFile::Drawn(png));
+        let same_pixels = old
+            .filter(|(_, keys)| keys.svg == key)
+            .map(|(path, _)| path.to_path_buf())
+            .or_else(|| cache.and_then(|c| cached::by_svg(c, key)));
+        if let Some(path) = same_pixels {
+            // The same pixels: keep them, with the new input key.
+            if let Some(png) = std::fs::read(path).ok().and_then(|b| rekey(&b, key, input)) {
+                if let Some(c) = cache {
+                    cached::store_input(c, input, &png);
                 }
+                return Ok(CardFile::Drawn(png));
             }
         }
         let png = draw(
@@ -651,6 +685,9 @@ impl Site {
             .hint("the card template (card.svg) must produce valid SVG")
         })?;
         self.cards.drawn.fetch_add(1, Ordering::Relaxed);
+        if let Some(c) = cache {
+            cached::store(c, Keys { svg: key, input }, &png);
+        }
         Ok(CardFile::Drawn(png))
     }
 }

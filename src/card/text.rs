@@ -1,7 +1,6 @@
 //! Fonts and text measurement: SVG cannot wrap, so every line of a card is measured
 //! with the bundled Lato (shaped as resvg shapes it), wrapped, shrunk and cut here.
 
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, OnceLock};
 
 use harfrust::{Direction, FontRef, ShapePlan, ShaperData, UnicodeBuffer};
@@ -116,8 +115,11 @@ pub(super) fn fonts() -> &'static Fonts {
         db.load_font_data(FONT_BOLD.to_vec());
         db.load_font_data(FONT_REGULAR.to_vec());
         db.set_sans_serif_family(FONT_FAMILY);
-        let mut h = crate::hash::hasher();
-        (FONT_BOLD, FONT_REGULAR, RENDERER, env!("CARGO_PKG_VERSION")).hash(&mut h);
+        let mut h = crate::hash::StableHash::default();
+        h.bytes(FONT_BOLD)
+            .bytes(FONT_REGULAR)
+            .str(RENDERER)
+            .str(env!("CARGO_PKG_VERSION"));
         Fonts {
             db: Arc::new(db),
             bold: Face::new(FONT_BOLD),

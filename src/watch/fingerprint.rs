@@ -402,6 +402,16 @@ fn fingerprint(
             }
             Source::Bytes(b) => hash(&mut h, b.as_ref()),
         },
+        Item::Variant(v) => {
+            let v = &site.images.variants[v];
+            if let Source::File(path) = &site.files[v.file].source {
+                let stamp = std::fs::metadata(path)
+                    .map(|m| crate::source::Stamp::of(&m))
+                    .ok();
+                hash(&mut h, &(path, stamp));
+            }
+            hash(&mut h, &(v.width, v.height, site.images.settings().quality));
+        }
         Item::NotFound => template(&mut h, "404.html"),
         Item::CommentsThanks => template(&mut h, "comments-thanks.html"),
         Item::HostRedirects => {

@@ -378,6 +378,7 @@ fn stage(
             Source::Bytes(b) => b.as_ref().into(),
         },
         Item::Card(c) => site.card_png(c, Some(&target))?.into(),
+        Item::Variant(v) => site.variant_vec(v)?.into(),
         _ => site.render_item(item)?.into_bytes().into(),
     };
     let bytes_hash = {
