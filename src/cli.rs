@@ -336,10 +336,19 @@ fn serve_command(args: &ServeArgs) -> Result<(), Errors> {
         now: None,
     };
     let mut rebuilder = Rebuilder::new(&args.site, &out, options, false)?;
+    // Indexed on a thread of its own after each rebuild, never before a page is served.
+    let search = crate::search::Background::start(&out)?;
     let mut failing = false;
     let how = watcher(args.poll, &args.site);
     watch::watch(&mut rebuilder, &args.site, &out, how, |result, changed| {
         print_rebuild(result, changed, false);
+        if let Ok(r) = result {
+            if changed.is_empty() || r.written.iter().any(|w| w == crate::search::PAGE) {
+                search.all();
+            } else {
+                search.changed(r.written.iter().chain(&r.removed));
+            }
+        }
         if changed.is_empty() {
             // The first build: the site is ready to be opened.
             if let Err(e) = result {
@@ -419,7 +428,15 @@ pub fn build(
     }
     check_output_folder(site, out, force)?;
     let staging = Staging::new(out)?;
-    match loaded.render_all(&staging) {
+    let rendered = match crate::search::Capture::new(&loaded, &staging)? {
+        // Site search reads each page on its way out and writes its index last.
+        Some(capture) => loaded.render_all(&capture).and_then(|mut stats| {
+            stats.files += capture.finish()?;
+            Ok(stats)
+        }),
+        None => loaded.render_all(&staging),
+    };
+    match rendered {
         Ok(mut stats) => {
             staging.commit()?;
             stats.millis = start.elapsed().as_millis();

@@ -47,6 +47,8 @@ struct RawConfig {
     guides_section: Option<String>,
     #[serde(default)]
     favicon: Option<String>,
+    #[serde(default)]
+    search: Option<bool>,
 }
 
 /// An author: a bare name (`author: Anna`) or a name with a link.
@@ -401,6 +403,8 @@ pub struct Config {
     pub guides_section: String,
     /// The site's own icon; `None` keeps the theme's.
     pub favicon: Option<Favicon>,
+    /// Site search ([`crate::search`]): the index in `/pagefind/` and the `/search/` page.
+    pub search: bool,
 }
 
 /// `favicon:` in config.yaml: an icon under static/, checked once static files are known.
@@ -523,6 +527,7 @@ impl Config {
             theses_section,
             guides_section,
             favicon,
+            search: raw.search.unwrap_or(false),
         })
     }
 

@@ -46,6 +46,9 @@ pub enum Item {
     File(usize),
     /// A generated share card (`card.png` beside its page).
     Card(CardOf),
+    /// `/search/`, when site search is on (its index in `/pagefind/` is written after
+    /// the pages, and owned as a whole folder: see [`Outputs::check`]).
+    Search,
 }
 
 /// What decides a site's outputs: borrowed from a [`Site`], or from its parts while
@@ -61,6 +64,8 @@ pub struct Outputs<'a> {
     pub tags: bool,
     /// `paginate_by` from the config (tag pages per list page).
     pub paginate_by: usize,
+    /// `search:` from the config (the search page and the index folder are made).
+    pub search: bool,
 }
 
 impl Outputs<'_> {
@@ -87,6 +92,9 @@ impl Outputs<'_> {
             items.extend((0..p.aliases.len()).map(|a| Item::Alias(i, a)));
         }
         items.extend([Item::NotFound, Item::Feed, Item::Sitemap]);
+        if self.search {
+            items.push(Item::Search);
+        }
         // A site's own static/robots.txt replaces the generated one.
         if !self.files.iter().any(|f| f.out == "robots.txt") {
             items.push(Item::Robots);
@@ -123,6 +131,7 @@ impl Outputs<'_> {
             Item::Feed => "feed.xml".into(),
             Item::Sitemap => "sitemap.xml".into(),
             Item::Robots => "robots.txt".into(),
+            Item::Search => crate::search::PAGE.into(),
             Item::File(f) => self.files[f].out.clone(),
             Item::Card(CardOf::Page(i)) => crate::card::card_out(&c.pages[i].path),
             Item::Card(CardOf::Section(s)) => crate::card::card_out(&c.sections[s].path),
@@ -238,6 +247,19 @@ impl Outputs<'_> {
                 break;
             }
         }
+        if self.search {
+            for &k in &order {
+                if !blamed[k] && crate::search::in_bundle(&keys[k]) {
+                    let message = format!(
+                        "is inside /{}/, where the search index is written",
+                        crate::search::BUNDLE
+                    );
+                    let fix = self.claim(items[k]).fix;
+                    let hint = format!("nothing else may publish there: {fix}, or turn site search off (`search: false` in config.yaml)");
+                    errors.push(self.blame(items[k], &message, hint));
+                }
+            }
+        }
         errors
     }
 
@@ -245,7 +267,12 @@ impl Outputs<'_> {
     /// then files and aliases, so an error lands on what the user added last.
     fn rank(&self, item: Item) -> u8 {
         match item {
-            Item::NotFound | Item::Feed | Item::Sitemap | Item::Robots | Item::TagIndex => 0,
+            Item::NotFound
+            | Item::Feed
+            | Item::Sitemap
+            | Item::Robots
+            | Item::TagIndex
+            | Item::Search => 0,
             Item::Tag(..) => 1,
             Item::List(..) => 2,
             Item::Page(i)
@@ -415,6 +442,7 @@ impl Outputs<'_> {
             Item::Feed => generated("/feed.xml", "the RSS feed"),
             Item::Sitemap => generated("/sitemap.xml", "the sitemap"),
             Item::Robots => generated("/robots.txt", "the generated robots.txt"),
+            Item::Search => generated(crate::search::PAGE_PATH, "the search page"),
         }
     }
 }
@@ -468,6 +496,7 @@ impl Site {
             cards: &self.cards,
             tags: self.config.tags,
             paginate_by: self.config.paginate_by,
+            search: self.config.search,
         }
     }
 

@@ -276,6 +276,7 @@ impl Site {
             cards: &cards,
             tags: config.tags,
             paginate_by: config.paginate_by,
+            search: config.search,
         };
         errors.0.extend(outputs.check().0);
         let published = Published::of(&outputs);

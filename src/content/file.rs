@@ -240,6 +240,7 @@ pub(super) fn load_file(
             canonical,
             noindex: fm.noindex,
             toc: fm.toc,
+            search: fm.search.unwrap_or(true),
         }),
         scan.theses.into(),
         scan.links.into(),

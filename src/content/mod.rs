@@ -128,6 +128,8 @@ pub struct Page {
     pub noindex: bool,
     /// `toc: true`.
     pub toc: bool,
+    /// Kept by site search unless `search: false`.
+    pub search: bool,
 }
 
 impl Page {

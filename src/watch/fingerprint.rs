@@ -401,6 +401,7 @@ fn fingerprint(
             Source::Bytes(b) => hash(&mut h, b.as_ref()),
         },
         Item::NotFound => template(&mut h, "404.html"),
+        Item::Search => template(&mut h, crate::search::TEMPLATE),
         Item::Robots | Item::Card(_) => {}
     }
     h.finish()
