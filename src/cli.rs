@@ -215,9 +215,11 @@ fn build_command(args: &BuildArgs) -> Result<(), Errors> {
     if args.watch {
         crate::shutdown::install("stopped.", 0);
         let mut rebuilder = Rebuilder::new(&args.site, &out, options, args.force)?;
+        let search = crate::search::Background::start(&out)?;
         let how = watcher(args.poll, &args.site);
         watch::watch(&mut rebuilder, &args.site, &out, how, |result, changed| {
             print_rebuild(result, changed, args.quiet);
+            search.after(result, changed);
             if changed.is_empty() {
                 println!(
                     "watching {} for changes (Ctrl-C to stop)",
@@ -342,13 +344,7 @@ fn serve_command(args: &ServeArgs) -> Result<(), Errors> {
     let how = watcher(args.poll, &args.site);
     watch::watch(&mut rebuilder, &args.site, &out, how, |result, changed| {
         print_rebuild(result, changed, false);
-        if let Ok(r) = result {
-            if changed.is_empty() || r.written.iter().any(|w| w == crate::search::PAGE) {
-                search.all();
-            } else {
-                search.changed(r.written.iter().chain(&r.removed));
-            }
-        }
+        search.after(result, changed);
         if changed.is_empty() {
             // The first build: the site is ready to be opened.
             if let Err(e) = result {

@@ -31,11 +31,12 @@ use pagefind::options::PagefindServiceConfig;
 
 use crate::config::Config;
 use crate::content::Page;
-use crate::error::Error;
+use crate::error::{Error, Errors};
 use crate::output::Sink;
 use crate::site::Site;
 use crate::social::Schema;
 use crate::templates::to_value;
+use crate::watch::Report;
 
 /// The output folder of the index, which search owns whole.
 pub const BUNDLE: &str = "pagefind";
@@ -256,23 +257,29 @@ impl Background {
         })
     }
 
-    /// After the first build: index every page.
-    pub fn all(&self) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(Change::All);
-        }
-    }
-
-    /// After a rebuild that wrote or removed `files`.
-    pub fn changed<'a>(&self, files: impl IntoIterator<Item = &'a String>) {
-        let html: Vec<String> = files
-            .into_iter()
-            .filter(|f| f.ends_with(".html"))
-            .cloned()
-            .collect();
-        if let (Some(tx), false) = (&self.tx, html.is_empty()) {
-            let _ = tx.send(Change::Files(html));
-        }
+    /// Tells the indexer what a rebuild did (`changed` is empty for the first build):
+    /// a send on a channel, so the rebuild's reload goes out at once.
+    pub fn after(&self, result: &Result<Report, Errors>, changed: &[PathBuf]) {
+        let (Ok(report), Some(tx)) = (result, &self.tx) else {
+            return;
+        };
+        // The first build, or search just turned on: index every page.
+        let change = if changed.is_empty() || report.written.iter().any(|w| w == PAGE) {
+            Change::All
+        } else {
+            let html: Vec<String> = report
+                .written
+                .iter()
+                .chain(&report.removed)
+                .filter(|f| f.ends_with(".html"))
+                .cloned()
+                .collect();
+            if html.is_empty() {
+                return;
+            }
+            Change::Files(html)
+        };
+        let _ = tx.send(change);
     }
 }
 

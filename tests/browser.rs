@@ -302,6 +302,30 @@ fn search_finds_guides_theses_and_tags() {
         .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
         .collect();
     assert!(errors.is_empty(), "the search page logged {errors:#?}");
+
+    // After an edit the server's rebuild is followed by a new index, in the background.
+    let entry = || {
+        http(addr, "GET", "/pagefind/pagefind-entry.json", None)
+            .map(|(_, body)| body)
+            .unwrap_or_default()
+    };
+    let before = entry();
+    site.edit("content/guides/calendario-editoriale.md", |s| {
+        format!("{s}\nUna parola nuova: zanzibaresco.\n")
+    });
+    wait_for("a new index", || {
+        let now = entry();
+        (now != before && !now.is_empty())
+            .then_some(())
+            .ok_or_else(|| format!("the entry is still {now}"))
+    });
+    browser.navigate(&format!("http://{addr}/search/?q=zanzibaresco"));
+    wait_for("the edited guide found by its new word", || {
+        let titles = browser.texts(".search-result h2")?;
+        (titles == ["Un calendario editoriale su misura per una PMI"])
+            .then_some(())
+            .ok_or_else(|| format!("results {titles:?}"))
+    });
 }
 
 /// Polls `probe` every [`POLL`] until it returns `Ok`, for at most [`LIVE`]. An `Err`
