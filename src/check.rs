@@ -14,9 +14,9 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::card::CardOf;
 use crate::config::CONFIG_FILE;
 use crate::content::PageKind;
+use crate::outputs::CardOf;
 use crate::site::Site;
 use crate::social::ImageView;
 

@@ -40,6 +40,8 @@ enum Command {
         #[arg(long, default_value = ".")]
         site: PathBuf,
     },
+    /// Readers' comments: receive them, list, approve, reject, erase, import.
+    Comments(crate::comments::cli::CommentsArgs),
     /// Create a new site from the starter.
     Init {
         /// The folder to create.
@@ -160,6 +162,7 @@ pub fn main() -> i32 {
         Command::Build(args) => build_command(&args),
         Command::Check(args) => return check_command(&args),
         Command::Serve(args) => serve_command(&args),
+        Command::Comments(args) => crate::comments::cli::run(args),
         Command::New { kind, title, site } => {
             let kind = match kind {
                 NewKind::Guide => scaffold::NewKind::Guide,

@@ -49,6 +49,7 @@ struct RawConfig {
     favicon: Option<String>,
     #[serde(default)]
     search: Option<bool>,
+    comments: CommentsConfig,
 }
 
 /// An author: a bare name (`author: Anna`) or a name with a link.
@@ -215,6 +216,74 @@ impl Default for CardConfig {
 
 fn yes() -> bool {
     true
+}
+
+/// `comments:` in config.yaml: readers' comments under guides and theses (see
+/// [`crate::comments`]).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CommentsConfig {
+    /// Comments under every guide and thesis (a page's `comments:` overrides it).
+    #[serde(default)]
+    pub enabled: bool,
+    /// Where the form posts: `piazza comments serve`'s address, or the hosted service's.
+    #[serde(default, deserialize_with = "endpoint_url")]
+    pub endpoint: Option<String>,
+    /// Who receives the form.
+    #[serde(default)]
+    pub provider: CommentsProvider,
+    /// The fewest seconds between a page's build and a comment posted from it.
+    #[serde(default = "min_seconds")]
+    pub min_seconds: u64,
+}
+
+impl Default for CommentsConfig {
+    fn default() -> Self {
+        CommentsConfig {
+            enabled: false,
+            endpoint: None,
+            provider: CommentsProvider::Piazza,
+            min_seconds: min_seconds(),
+        }
+    }
+}
+
+impl CommentsConfig {
+    /// Why a form without an endpoint cannot work.
+    pub const NO_ENDPOINT: &'static str = "comments need `comments.endpoint` in config.yaml, the address the form posts to (where `piazza comments serve` runs, or the Formspree form's URL)";
+
+    /// Whether the form needs `endpoint` (Netlify posts to the site itself).
+    pub fn needs_endpoint(&self) -> bool {
+        self.provider != CommentsProvider::Netlify && self.endpoint.is_none()
+    }
+}
+
+fn min_seconds() -> u64 {
+    5
+}
+
+/// `comments.provider`: what the form is shaped for.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum CommentsProvider {
+    /// `piazza comments serve` (a signed timestamp, `fax` honeypot).
+    #[default]
+    Piazza,
+    /// Netlify Forms: the form is detected in the built HTML and posts to the thanks page.
+    Netlify,
+    /// Formspree: posts to `https://formspree.io/f/ID`, `_gotcha` honeypot.
+    Formspree,
+}
+
+/// `comments.endpoint`: an http(s) URL or a path of this site (`/api/comments`).
+fn endpoint_url<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    checked_url(d, |s| {
+        let ok = (s.starts_with("https://") || s.starts_with("http://") || s.starts_with('/'))
+            && !s.contains(['"', '<', '>', ' ', '\\']);
+        ok.then_some(()).ok_or_else(|| {
+            format!("`{s}` is not an address; write https://commenti.example.it/ or a path of this site like /api/comments")
+        })
+    })
 }
 
 /// `markdown:` in config.yaml.
@@ -405,6 +474,8 @@ pub struct Config {
     pub favicon: Option<Favicon>,
     /// Site search ([`crate::search`]): the index in `/pagefind/` and the `/search/` page.
     pub search: bool,
+    /// Readers' comments.
+    pub comments: CommentsConfig,
 }
 
 /// `favicon:` in config.yaml: an icon under static/, checked once static files are known.
@@ -433,7 +504,7 @@ impl Config {
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let (line, column) =
-                crate::content::position_of(e.as_bytes(), e.utf8_error().valid_up_to());
+                crate::source::position_of(e.as_bytes(), e.utf8_error().valid_up_to());
             Error::in_file(&shown, "this file is not valid UTF-8")
                 .at(line, column)
                 .hint("save the file with UTF-8 encoding")
@@ -511,6 +582,9 @@ impl Config {
             ));
         }
         let favicon = raw.favicon.map(|f| resolve_favicon(&f)).transpose()?;
+        if raw.comments.enabled && raw.comments.needs_endpoint() {
+            return Err(("comments", CommentsConfig::NO_ENDPOINT.into()));
+        }
         Ok(Config {
             root: root.to_path_buf(),
             title: raw.title,
@@ -528,6 +602,7 @@ impl Config {
             guides_section,
             favicon,
             search: raw.search.unwrap_or(false),
+            comments: raw.comments,
         })
     }
 

@@ -8,12 +8,33 @@
 //! inside the site (not the site itself). Links that stay inside keep working. Each
 //! link left out is a warning naming it.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::content::{shown_path, Stamp};
 use crate::error::{Error, Errors};
+use crate::source::{shown_path, Stamp};
+
+/// Where a copied file's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A file on disk.
+    File(PathBuf),
+    /// Bytes in memory (the embedded theme's files).
+    Bytes(Cow<'static, [u8]>),
+}
+
+/// A file copied to the output as it is: static files, theme assets, bundle files.
+#[derive(Debug, Clone)]
+pub struct StaticFile {
+    /// Output path, `/`-separated, without a leading slash.
+    pub out: String,
+    /// Where the bytes come from.
+    pub source: Source,
+    /// The file as errors show it.
+    pub shown: PathBuf,
+}
 
 /// Which names a walk leaves out. Litter (version control folders, OS and editor
 /// files) is always left out.

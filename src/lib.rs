@@ -13,10 +13,12 @@
 pub mod card;
 pub mod check;
 pub mod cli;
+pub mod comments;
 pub mod config;
 pub mod content;
 pub mod error;
 pub mod files;
+pub mod hash;
 pub mod image;
 pub mod links;
 
@@ -31,6 +33,8 @@ pub mod serve;
 pub mod shutdown;
 pub mod site;
 pub mod sitelinks;
+pub mod slug;
 pub mod social;
+pub mod source;
 pub mod templates;
 pub mod watch;

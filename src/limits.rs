@@ -129,7 +129,7 @@ pub fn read_page(path: &Path, shown: &Path, limit: ByteSize) -> Result<String, E
     if bytes.len() as u64 > limit.0 {
         return Err(too_large(shown, bytes.len() as u64, limit));
     }
-    crate::content::utf8(bytes, shown)
+    crate::source::utf8(bytes, shown)
 }
 
 fn too_large(shown: &Path, len: u64, limit: ByteSize) -> Error {

@@ -1,13 +1,17 @@
-//! Which URLs piazza publishes as links, and where a URL written in config.yaml or in
-//! front matter points.
+//! Which URLs piazza publishes as links, and where a link inside the site lands,
+//! resolved as a browser resolves it against the page's URL. Whether anything is
+//! published there is [`crate::sitelinks`]' question; where an `@/` link points is the
+//! content index's ([`crate::content::Content::resolve_url`]).
 //!
 //! Markdown links are judged as comrak's safe mode judges them, but on the URL a browser
 //! would see (it ignores case, leading spaces and tabs or newlines inside the scheme).
 //! A URL in config.yaml or front matter is checked when the YAML is read, so the error
 //! points at the value, and resolved like a link in content when pages are rendered.
 
-use crate::config::BaseUrl;
-use crate::content::Content;
+use percent_encoding::percent_decode_str;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::source::SourceRef;
 
 /// The schemes a browser runs or opens as a document of their own: comrak's list.
 const DANGEROUS: [&str; 4] = ["javascript:", "vbscript:", "file:", "data:"];
@@ -148,17 +152,76 @@ fn scheme(url: &str) -> Option<&str> {
     .then_some(s)
 }
 
-/// Where a URL, already checked by [`parse_link`], points: the href for pages (with the
-/// base path) and the absolute URL for share metadata. None when an `@/` link names no
-/// published page.
-pub fn resolve(url: &str, base: &BaseUrl, content: &Content) -> Option<(String, String)> {
-    match parse_link(url).ok()? {
-        ConfigUrl::Absolute(u) => Some((u.to_string(), u.to_string())),
-        ConfigUrl::Path(p) => Some((base.url(p), base.absolute(p))),
-        ConfigUrl::Page(target) => {
-            let p = content.resolve_link(target)?;
-            Some((base.url(&p), base.absolute(&p)))
+/// A Markdown link or image in a page's text that points into the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteLink {
+    /// The URL as written.
+    pub url: String,
+    /// `![alt](url)` rather than `[text](url)`.
+    pub image: bool,
+    /// Where it is written.
+    pub at: SourceRef,
+}
+
+/// The site path a link on the page at `page` points to, as a browser resolves it:
+/// without `?query` and `#fragment`, percent-decoded, dot segments removed. None for
+/// links that leave the site (a scheme, `//host`), `@/` links (checked on their own) and
+/// links to the page itself (`#top`, `?q=1`, empty).
+pub fn target(url: &str, page: &str) -> Option<String> {
+    // As the URL standard reads it: no spaces or controls around it, no tabs or
+    // newlines anywhere (so `java\tscript:` is a scheme).
+    let url: String = url
+        .trim_matches(|c: char| c <= ' ')
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let url = url.as_str();
+    if url.starts_with("//") || url.starts_with("@/") || scheme(url).is_some() {
+        return None;
+    }
+    let end = url.find(['?', '#']).unwrap_or(url.len());
+    let path = &url[..end];
+    if path.is_empty() {
+        return None;
+    }
+    let joined = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        let dir = &page[..page.rfind('/').map_or(0, |i| i + 1)];
+        format!("{dir}{path}")
+    };
+    let decoded = percent_decode_str(&joined).decode_utf8_lossy();
+    Some(normal(&remove_dots(&decoded)))
+}
+
+/// RFC 3986's "remove dot segments" on an absolute path; `..` stops at the root.
+fn remove_dots(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    for (i, segment) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        match *segment {
+            "." | ".." => {
+                if *segment == ".." {
+                    out.pop();
+                }
+                // `a/.` and `a/..` name a folder: keep the final `/`.
+                if last {
+                    out.push("");
+                }
+            }
+            s => out.push(s),
         }
+    }
+    format!("/{}", out.join("/"))
+}
+
+/// One spelling per path: accents in their composed form, as file names are compared.
+pub fn normal(path: &str) -> String {
+    if path.is_ascii() {
+        path.to_string()
+    } else {
+        path.nfc().collect()
     }
 }
 
@@ -225,6 +288,39 @@ mod tests {
         assert_eq!(check_canonical("https://e.org/x/"), Ok(None));
         for bad in ["ftp://x", "/guides/x/", "mailto:a@b.c", "https://", "x/"] {
             assert!(check_canonical(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn links_resolve_as_a_browser_resolves_them() {
+        let page = "/guides/prova/";
+        assert_eq!(target("../altra/", page).as_deref(), Some("/guides/altra/"));
+        assert_eq!(
+            target("foto.jpg", page).as_deref(),
+            Some("/guides/prova/foto.jpg")
+        );
+        assert_eq!(
+            target("./a/../b.png?x=1#y", page).as_deref(),
+            Some("/guides/prova/b.png")
+        );
+        assert_eq!(target("../../../../x/", page).as_deref(), Some("/x/"));
+        assert_eq!(target("..", page).as_deref(), Some("/guides/"));
+        assert_eq!(
+            target("/foto%20estate.jpg", page).as_deref(),
+            Some("/foto estate.jpg")
+        );
+        for outside in [
+            "https://e.org/",
+            "//cdn.e.org/x",
+            "mailto:a@b.c",
+            "tel:1",
+            "#top",
+            "?q",
+            "",
+            "@/a.md",
+            " java\tscript:x",
+        ] {
+            assert_eq!(target(outside, page), None, "{outside:?}");
         }
     }
 }

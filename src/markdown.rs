@@ -13,7 +13,6 @@ mod placed;
 pub mod shortcodes;
 mod summary;
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::{self, Write as _};
 use std::sync::Mutex;
@@ -23,15 +22,15 @@ use comrak::nodes::{AstNode, NodeValue, Sourcepos};
 use comrak::{Arena, Options};
 
 use crate::config::MarkdownOptions;
-use crate::content::{slugify, SourceRef};
-use crate::links;
+use crate::slug::slugify;
+use crate::source::SourceRef;
 use placed::{Placed, MARK};
 use shortcodes::{Call, CallError};
 pub use summary::{summary, truncate_at_word};
 
 use crate::limits::ByteSize;
 
-use crate::sitelinks::{self, SiteLink};
+use crate::links::{self, SiteLink};
 
 /// A problem found in a Markdown body, located in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,7 +136,7 @@ pub fn scan(body: &str, body_line: usize, max_page_size: ByteSize) -> Scan {
                 };
                 if let Some(target) = l.url.strip_prefix("@/") {
                     out.links.push((target.to_string(), at));
-                } else if sitelinks::target(&l.url, "/").is_some() {
+                } else if links::target(&l.url, "/").is_some() {
                     out.site_links.push(SiteLink {
                         url: l.url.to_string(),
                         image: matches!(data.value, NodeValue::Image(_)),

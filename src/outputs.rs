@@ -14,12 +14,11 @@ use std::path::PathBuf;
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::card::{CardOf, Cards};
 use crate::content::sitepath::{shown, MAX_SEGMENT};
 use crate::content::{Content, PageKind};
 use crate::error::{Error, Errors};
+use crate::files::StaticFile;
 use crate::output::MARKER;
-use crate::site::{Site, StaticFile};
 
 /// One file of the output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -49,23 +48,46 @@ pub enum Item {
     /// `/search/`, when site search is on (its index in `/pagefind/` is written after
     /// the pages, and owned as a whole folder: see [`Outputs::check`]).
     Search,
+    /// `/comments/thanks/`, where the comment endpoint sends a reader.
+    CommentsThanks,
 }
 
-/// What decides a site's outputs: borrowed from a [`Site`], or from its parts while
+/// Whose card it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CardOf {
+    /// A guide or thesis, by page index.
+    Page(usize),
+    /// A section list (its first page) or, for 0, the home page.
+    Section(usize),
+}
+
+/// A share card's file name inside its page's folder.
+pub const CARD_FILE: &str = "card.png";
+
+/// `/guides/x/` -> `guides/x/card.png`.
+pub fn card_out(path: &str) -> String {
+    format!("{}{CARD_FILE}", &path[1..])
+}
+
+/// What decides a site's outputs: borrowed from a [`crate::site::Site`], or from its parts while
 /// the site is being loaded (so the check runs before anything is rendered).
 pub struct Outputs<'a> {
     /// The content index.
     pub content: &'a Content,
     /// Files copied as they are.
     pub files: &'a [StaticFile],
-    /// Which pages get a share card.
-    pub cards: &'a Cards,
+    /// Per page: it gets a generated share card.
+    pub card_pages: &'a [bool],
+    /// Per section: it gets a generated share card.
+    pub card_sections: &'a [bool],
     /// `tags:` from the config (tag pages are made).
     pub tags: bool,
     /// `paginate_by` from the config (tag pages per list page).
     pub paginate_by: usize,
     /// `search:` from the config (the search page and the index folder are made).
     pub search: bool,
+    /// Whether any page takes comments (the thanks page is made).
+    pub comments: bool,
 }
 
 impl Outputs<'_> {
@@ -95,16 +117,19 @@ impl Outputs<'_> {
         if self.search {
             items.push(Item::Search);
         }
+        if self.comments {
+            items.push(Item::CommentsThanks);
+        }
         // A site's own static/robots.txt replaces the generated one.
         if !self.files.iter().any(|f| f.out == "robots.txt") {
             items.push(Item::Robots);
         }
         items.extend((0..self.files.len()).map(Item::File));
-        let pages = (0..self.cards.pages.len())
-            .filter(|&i| self.cards.pages[i])
+        let pages = (0..self.card_pages.len())
+            .filter(|&i| self.card_pages[i])
             .map(CardOf::Page);
-        let sections = (0..self.cards.sections.len())
-            .filter(|&i| self.cards.sections[i])
+        let sections = (0..self.card_sections.len())
+            .filter(|&i| self.card_sections[i])
             .map(CardOf::Section);
         items.extend(pages.chain(sections).map(Item::Card));
         items
@@ -132,9 +157,10 @@ impl Outputs<'_> {
             Item::Sitemap => "sitemap.xml".into(),
             Item::Robots => "robots.txt".into(),
             Item::Search => crate::search::PAGE.into(),
+            Item::CommentsThanks => dir_index(crate::comments::view::THANKS_PATH),
             Item::File(f) => self.files[f].out.clone(),
-            Item::Card(CardOf::Page(i)) => crate::card::card_out(&c.pages[i].path),
-            Item::Card(CardOf::Section(s)) => crate::card::card_out(&c.sections[s].path),
+            Item::Card(CardOf::Page(i)) => card_out(&c.pages[i].path),
+            Item::Card(CardOf::Section(s)) => card_out(&c.sections[s].path),
         }
     }
 
@@ -272,7 +298,8 @@ impl Outputs<'_> {
             | Item::Sitemap
             | Item::Robots
             | Item::TagIndex
-            | Item::Search => 0,
+            | Item::Search
+            | Item::CommentsThanks => 0,
             Item::Tag(..) => 1,
             Item::List(..) => 2,
             Item::Page(i)
@@ -443,6 +470,10 @@ impl Outputs<'_> {
             Item::Sitemap => generated("/sitemap.xml", "the sitemap"),
             Item::Robots => generated("/robots.txt", "the generated robots.txt"),
             Item::Search => generated(crate::search::PAGE_PATH, "the search page"),
+            Item::CommentsThanks => generated(
+                crate::comments::view::THANKS_PATH,
+                "the page that thanks readers for a comment",
+            ),
         }
     }
 }
@@ -485,30 +516,6 @@ fn fold(path: &str) -> String {
         return path.to_ascii_lowercase();
     }
     path.nfc().collect::<String>().to_lowercase()
-}
-
-impl Site {
-    /// The outputs of this site.
-    pub fn outputs(&self) -> Outputs<'_> {
-        Outputs {
-            content: &self.content,
-            files: &self.files,
-            cards: &self.cards,
-            tags: self.config.tags,
-            paginate_by: self.config.paginate_by,
-            search: self.config.search,
-        }
-    }
-
-    /// Every output of the site, in a stable order.
-    pub fn items(&self) -> Vec<Item> {
-        self.outputs().items()
-    }
-
-    /// Where an item is written, relative to the output folder.
-    pub fn out_path(&self, item: Item) -> String {
-        self.outputs().out_path(item)
-    }
 }
 
 /// `/guides/` page 1 -> `/guides/`, page 3 -> `/guides/page/3/`.

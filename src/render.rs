@@ -9,7 +9,6 @@ use std::time::Instant;
 
 use minijinja::{context, Value};
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::config::Config;
 use crate::content::date::Date;
@@ -17,20 +16,21 @@ use crate::content::{frontmatter, Content, Page, PageKind, Section};
 use crate::error::{Error, Errors};
 use crate::limits::read_page;
 
-use crate::markdown::shortcodes::{self, Call, Literal};
-use crate::markdown::{self, Resolver};
+use crate::files::Source;
+use crate::markdown;
 use crate::output::{xml_escape, Sink};
 use crate::outputs::{list_path, page_count, Item};
-use crate::site::{Site, Source};
-use crate::social::{self, ImageView, PageMeta, Schema};
-use crate::templates::{to_value, AssetFiles, Strings};
+use crate::site::Site;
+use crate::social::{self, PageMeta, Schema};
+use crate::templates::to_value;
 
 mod resolve;
 mod views;
 
+pub use crate::templates::DateView;
 pub use resolve::ImageSize;
 use views::*;
-pub use views::{Card, DateView, Link, SiteView, ThesisRef};
+pub use views::{Card, Link, SiteView, ThesisRef};
 
 /// What a build did.
 #[derive(Debug, Clone, Copy, Default)]
@@ -145,6 +145,7 @@ impl Site {
                 "User-agent: *\nAllow: /\n\nSitemap: {}\n",
                 self.config.base_url.absolute("/sitemap.xml")
             )),
+            Item::CommentsThanks => self.render_comments_thanks(),
             Item::File(f) => Err(Error::new(format!(
                 "{} is copied, not rendered",
                 self.files[f].out
@@ -231,7 +232,7 @@ impl Site {
         let canonical = p
             .canonical
             .as_deref()
-            .and_then(|u| crate::links::resolve(u, &self.config.base_url, &self.content))
+            .and_then(|u| self.content.resolve_url(u, &self.config.base_url))
             .map_or_else(|| permalink.clone(), |(_, abs)| abs);
         let mut trail = self.trail(p.section);
         trail.push((p.title.clone(), p.path.clone()));
@@ -242,7 +243,7 @@ impl Site {
         let author = p.author.as_ref().or(self.config.author.as_ref());
         let author_url = author
             .and_then(|a| a.url())
-            .and_then(|u| crate::links::resolve(u, &self.config.base_url, &self.content));
+            .and_then(|u| self.content.resolve_url(u, &self.config.base_url));
         let image = self.page_images[i].as_ref();
         let description = p.description.as_deref().unwrap_or(&p.summary);
         let mut head = social::head(
@@ -267,6 +268,7 @@ impl Site {
                 section: (p.section != 0).then_some(section.title.as_str()),
                 number: p.number,
                 breadcrumbs: &crumbs_abs,
+                comments: self.comments.json_ld(&self.config, i, p),
             },
             self.publisher_logo.as_ref(),
         );
@@ -348,6 +350,7 @@ impl Site {
             extra: &p.extra,
             toc: if p.toc { toc(headings) } else { Vec::new() },
             search: crate::search::indexed(&self.config, p),
+            comments: self.comments.view(&self.config, &self.strings, i, p),
         };
         self.templates.render(
             &page_template(p),
@@ -490,6 +493,7 @@ impl Site {
                 section: None,
                 number: None,
                 breadcrumbs: &trail,
+                comments: None,
             },
             self.publisher_logo.as_ref(),
         );
@@ -627,6 +631,7 @@ impl Site {
                 section: None,
                 number: None,
                 breadcrumbs: trail,
+                comments: None,
             },
             self.publisher_logo.as_ref(),
         )
@@ -639,6 +644,21 @@ impl Site {
         let head = self.generic_head(Schema::WebPage, &title, &description, &permalink, &[]);
         self.templates
             .render("404.html", context! { head => to_value(&head) })
+    }
+
+    /// Where the comment endpoint sends a reader: kept out of search results.
+    fn render_comments_thanks(&self) -> Result<String, Error> {
+        let title = self.strings.text("comments_thanks_title");
+        let description = self.strings.text("comments_thanks_text");
+        let permalink = self.abs(crate::comments::view::THANKS_PATH);
+        let mut head = self.generic_head(Schema::WebPage, &title, &description, &permalink, &[]);
+        head.meta.push(social::Meta {
+            attr: "name",
+            key: "robots".into(),
+            content: "noindex".into(),
+        });
+        self.templates
+            .render("comments-thanks.html", context! { head => to_value(&head) })
     }
 
     fn render_alias(&self, pi: usize) -> Result<String, Error> {

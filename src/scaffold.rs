@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::content::date::Date;
-use crate::content::{slugify, Content, LoadOptions};
+use crate::content::{Content, LoadOptions};
 use crate::error::{Error, Errors};
+use crate::slug::slugify;
 
 /// What `piazza new` creates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

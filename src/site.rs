@@ -1,18 +1,17 @@
 //! A site, loaded and resolved: config, content index, theme, images and static files,
 //! all checked before anything is rendered.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use crate::config::{BaseUrl, Config};
 use crate::content::{self, Content, LoadCache, LoadOptions, Page, PageKind};
 use crate::error::{Error, Errors};
-use crate::files::{self, Names};
+use crate::files::{self, Names, Source, StaticFile};
 use crate::image;
 use crate::markdown;
-use crate::outputs::Outputs;
+use crate::outputs::{Item, Outputs};
 use crate::sitelinks::{self, Published};
 use crate::social::ImageView;
 use crate::templates::{to_value, AssetFiles, Strings, Templates, Theme};
@@ -48,26 +47,6 @@ impl SiteOptions {
             }),
         }
     }
-}
-
-/// Where a copied file's bytes come from.
-#[derive(Debug, Clone)]
-pub enum Source {
-    /// A file on disk.
-    File(PathBuf),
-    /// Bytes in memory (the embedded theme's files).
-    Bytes(Cow<'static, [u8]>),
-}
-
-/// A file copied to the output as it is: static files, theme assets, bundle files.
-#[derive(Debug, Clone)]
-pub struct StaticFile {
-    /// Output path, `/`-separated, without a leading slash.
-    pub out: String,
-    /// Where the bytes come from.
-    pub source: Source,
-    /// The file as errors show it.
-    pub shown: PathBuf,
 }
 
 /// A loaded, checked site, ready to render.
@@ -108,6 +87,8 @@ pub struct Site {
     pub cards: crate::card::Cards,
     /// The URL paths the build publishes, which links in content must land on.
     pub published: Published,
+    /// Readers' comments under each page.
+    pub comments: crate::comments::Comments,
 }
 
 impl Site {
@@ -130,12 +111,13 @@ impl Site {
         }
         let mut errors = Errors::default();
         let theme = Theme::load(&config).map_err(Errors::from);
+        let now = options.now()?;
         let content = Content::load_cached(
             &config,
             LoadOptions {
                 drafts: options.drafts,
                 future: options.future,
-                now: options.now()?,
+                now,
             },
             cache,
         );
@@ -154,6 +136,7 @@ impl Site {
         let mut warnings = content.warnings.clone();
         warnings.extend(theme.warnings.iter().cloned());
         let strings = Strings::load(&config, &theme, &mut warnings)?;
+        let comments = crate::comments::Comments::load(&config, &content, now, &mut warnings)?;
         let mut files = collect_files(&config, &theme, &content, &mut warnings, &mut errors);
         if let Some(icon) = &config.favicon {
             use_site_favicon(icon, &mut files, &mut errors);
@@ -273,10 +256,12 @@ impl Site {
         let outputs = Outputs {
             content: &content,
             files: &files,
-            cards: &cards,
+            card_pages: &cards.pages,
+            card_sections: &cards.sections,
             tags: config.tags,
             paginate_by: config.paginate_by,
             search: config.search,
+            comments: comments.any,
         };
         errors.0.extend(outputs.check().0);
         let published = Published::of(&outputs);
@@ -326,6 +311,7 @@ impl Site {
             site_view,
             cards,
             published,
+            comments,
         };
         site.check_templates()?;
         site.check_shortcodes()?;
@@ -425,9 +411,10 @@ impl Site {
         &mut self,
         edits: Vec<(usize, Arc<Page>)>,
     ) -> Result<Option<Vec<usize>>, Errors> {
+        // Turning comments on or off may add or remove the comments' thanks page.
         let menu_changed = edits.iter().any(|(i, p)| {
             let old = &self.content.pages[*i];
-            old.section == 0 && old.title != p.title
+            (old.section == 0 && old.title != p.title) || old.comments != p.comments
         });
         if menu_changed {
             return Ok(None);
@@ -477,6 +464,32 @@ impl Site {
     }
 }
 
+impl Site {
+    /// The outputs of this site.
+    pub fn outputs(&self) -> Outputs<'_> {
+        Outputs {
+            content: &self.content,
+            files: &self.files,
+            card_pages: &self.cards.pages,
+            card_sections: &self.cards.sections,
+            tags: self.config.tags,
+            paginate_by: self.config.paginate_by,
+            comments: self.comments.any,
+            search: self.config.search,
+        }
+    }
+
+    /// Every output of the site, in a stable order.
+    pub fn items(&self) -> Vec<Item> {
+        self.outputs().items()
+    }
+
+    /// Where an item is written, relative to the output folder.
+    pub fn out_path(&self, item: Item) -> String {
+        self.outputs().out_path(item)
+    }
+}
+
 /// Static files of the theme and the site, and the files of page bundles. A file of
 /// the site (in static/ or content/) replaces the theme's file on its path; two files
 /// of the site on one path are both kept, for the output check to report.
@@ -504,7 +517,7 @@ fn collect_files(
     site_files.extend(content.assets.iter().map(|a| StaticFile {
         out: a.out.clone(),
         source: Source::File(a.source.clone()),
-        shown: content::shown_path(&config.root, &a.source),
+        shown: crate::source::shown_path(&config.root, &a.source),
     }));
     let replaced: HashSet<&str> = site_files.iter().map(|f| f.out.as_str()).collect();
     let mut files: Vec<StaticFile> = theme
@@ -638,7 +651,7 @@ fn load_data(
             continue;
         };
         let shown = Path::new("data").join(&rel);
-        match content::read_utf8(&dir.join(&rel), &shown) {
+        match crate::source::read_utf8(&dir.join(&rel), &shown) {
             Ok(text) => match serde_yaml::from_str(&text) {
                 Ok(v) => {
                     out.insert(name.replace('/', "_"), v);

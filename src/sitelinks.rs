@@ -10,23 +10,10 @@
 
 use std::collections::HashSet;
 
-use percent_encoding::percent_decode_str;
-use unicode_normalization::UnicodeNormalization;
-
-use crate::content::{Content, SourceRef};
+use crate::content::Content;
 use crate::error::{Error, Errors};
+use crate::links::{normal, target, SiteLink};
 use crate::outputs::Outputs;
-
-/// A Markdown link or image in a page's text that points into the site.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SiteLink {
-    /// The URL as written.
-    pub url: String,
-    /// `![alt](url)` rather than `[text](url)`.
-    pub image: bool,
-    /// Where it is written.
-    pub at: SourceRef,
-}
 
 /// Where a link lands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -70,7 +57,7 @@ impl Published {
         Published { paths }
     }
 
-    /// Whether `path` (a site path from [`target`]) is published; a folder's URL may
+    /// Whether `path` (a site path from [`crate::links::target`]) is published; a folder's URL may
     /// drop its final `/`, which hosts redirect.
     pub fn has(&self, path: &str) -> bool {
         self.paths.contains(path)
@@ -111,79 +98,6 @@ impl Published {
             .filter(|&(d, _)| d > 0 && d <= (len / 4).max(2))
             .min()
             .map(|(_, p)| p.as_str())
-    }
-}
-
-/// The site path a link on the page at `page` points to, as a browser resolves it:
-/// without `?query` and `#fragment`, percent-decoded, dot segments removed. None for
-/// links that leave the site (a scheme, `//host`), `@/` links (checked on their own) and
-/// links to the page itself (`#top`, `?q=1`, empty).
-pub fn target(url: &str, page: &str) -> Option<String> {
-    // As the URL standard reads it: no spaces or controls around it, no tabs or
-    // newlines anywhere (so `java\tscript:` is a scheme).
-    let url: String = url
-        .trim_matches(|c: char| c <= ' ')
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    let url = url.as_str();
-    if url.starts_with("//") || url.starts_with("@/") || has_scheme(url) {
-        return None;
-    }
-    let end = url.find(['?', '#']).unwrap_or(url.len());
-    let path = &url[..end];
-    if path.is_empty() {
-        return None;
-    }
-    let joined = if path.starts_with('/') {
-        path.to_string()
-    } else {
-        let dir = &page[..page.rfind('/').map_or(0, |i| i + 1)];
-        format!("{dir}{path}")
-    };
-    let decoded = percent_decode_str(&joined).decode_utf8_lossy();
-    Some(normal(&remove_dots(&decoded)))
-}
-
-/// Whether `url` starts with a scheme (`https:`, `mailto:`, `tel:`): letters, digits,
-/// `+`, `-` or `.` before a `:`, starting with a letter.
-fn has_scheme(url: &str) -> bool {
-    url.find(':').is_some_and(|end| {
-        let s = &url[..end];
-        s.starts_with(|c: char| c.is_ascii_alphabetic())
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    })
-}
-
-/// RFC 3986's "remove dot segments" on an absolute path; `..` stops at the root.
-fn remove_dots(path: &str) -> String {
-    let mut out: Vec<&str> = Vec::new();
-    let segments: Vec<&str> = path.split('/').skip(1).collect();
-    for (i, segment) in segments.iter().enumerate() {
-        let last = i + 1 == segments.len();
-        match *segment {
-            "." | ".." => {
-                if *segment == ".." {
-                    out.pop();
-                }
-                // `a/.` and `a/..` name a folder: keep the final `/`.
-                if last {
-                    out.push("");
-                }
-            }
-            s => out.push(s),
-        }
-    }
-    format!("/{}", out.join("/"))
-}
-
-/// One spelling per path: accents in their composed form, as file names are compared.
-fn normal(path: &str) -> String {
-    if path.is_ascii() {
-        path.to_string()
-    } else {
-        path.nfc().collect()
     }
 }
 
@@ -420,39 +334,6 @@ fn is_space(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn links_resolve_as_a_browser_resolves_them() {
-        let page = "/guides/prova/";
-        assert_eq!(target("../altra/", page).as_deref(), Some("/guides/altra/"));
-        assert_eq!(
-            target("foto.jpg", page).as_deref(),
-            Some("/guides/prova/foto.jpg")
-        );
-        assert_eq!(
-            target("./a/../b.png?x=1#y", page).as_deref(),
-            Some("/guides/prova/b.png")
-        );
-        assert_eq!(target("../../../../x/", page).as_deref(), Some("/x/"));
-        assert_eq!(target("..", page).as_deref(), Some("/guides/"));
-        assert_eq!(
-            target("/foto%20estate.jpg", page).as_deref(),
-            Some("/foto estate.jpg")
-        );
-        for outside in [
-            "https://e.org/",
-            "//cdn.e.org/x",
-            "mailto:a@b.c",
-            "tel:1",
-            "#top",
-            "?q",
-            "",
-            "@/a.md",
-            " java\tscript:x",
-        ] {
-            assert_eq!(target(outside, page), None, "{outside:?}");
-        }
-    }
 
     #[test]
     fn raw_html_urls_are_found_with_their_offsets() {

@@ -130,6 +130,8 @@ pub struct PageMeta<'a> {
     pub number: Option<u32>,
     /// Breadcrumb trail: (name, absolute URL), home first, this page last.
     pub breadcrumbs: &'a [(String, String)],
+    /// Readers' comments: `commentCount` and `comment`, merged into the main item.
+    pub comments: Option<Json>,
 }
 
 /// A page's author, as share metadata names them.
@@ -308,6 +310,9 @@ pub fn json_ld(config: &Config, meta: &PageMeta<'_>, logo: Option<&ImageView>) -
     };
     if let Some(img) = image {
         main["image"] = img;
+    }
+    if let (Some(Json::Object(extra)), Some(o)) = (&meta.comments, main.as_object_mut()) {
+        o.extend(extra.clone());
     }
     let mut graph = vec![main];
     if meta.breadcrumbs.len() > 1 {

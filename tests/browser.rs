@@ -194,6 +194,117 @@ fn pages_load_without_failed_requests_or_console_errors() {
     }
 }
 
+/// A reader comments on the served example site with JavaScript's help nowhere in the
+/// form: the post goes to `piazza comments serve`, the browser lands on the thanks
+/// page, the moderator approves, and the rebuilt guide shows the comment.
+#[test]
+fn a_comment_sent_from_the_browser_appears_once_approved() {
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let site = TestSite::copy_of(&Path::new(env!("CARGO_MANIFEST_DIR")).join("site"));
+    let (port, endpoint_port) = (free_port(), free_port());
+    let _ = std::fs::remove_file(site.path(".piazza-comments-key"));
+    site.edit("config.yaml", |c| {
+        c.replace(
+            "base_url: \"https://piazza.example.org\"",
+            &format!("base_url: \"http://127.0.0.1:{port}/\""),
+        )
+        .replace(
+            "endpoint: \"https://commenti.piazza.example.org/\"",
+            &format!("endpoint: \"http://127.0.0.1:{endpoint_port}/\"\n  min_seconds: 1"),
+        )
+    });
+    let mut serve = Serve::spawn_on(&site, port);
+    let addr = serve.addr;
+    let page = "/guides/social-media-per-chi/";
+    serve
+        .process
+        .poll_until("the guide", Instant::now() + STARTUP, || {
+            http(addr, "GET", page, None).is_ok_and(|(status, _)| status == 200)
+        });
+    let mut endpoint = Guard::spawn(
+        "piazza comments serve",
+        Path::new(env!("CARGO_BIN_EXE_piazza")),
+        &[
+            OsStr::new("comments"),
+            OsStr::new("serve"),
+            OsStr::new("--site"),
+            site.root().as_os_str(),
+            OsStr::new("--port"),
+            OsStr::new(&endpoint_port.to_string()),
+        ],
+        site.tmp().join("endpoint.log"),
+    );
+    let endpoint_addr = SocketAddr::from((Ipv4Addr::LOCALHOST, endpoint_port));
+    endpoint.poll_until("the endpoint", Instant::now() + STARTUP, || {
+        TcpStream::connect_timeout(&endpoint_addr, POLL).is_ok()
+    });
+    let driver = Driver::start(&tools, site.tmp());
+    let browser = driver.session(&tools.chromium, &site.tmp().join("chromium-profile"));
+    browser.navigate(&format!("http://{addr}{page}"));
+    assert_eq!(
+        browser.text("#comments-title").expect("the count"),
+        "3 commenti"
+    );
+    // The page was built at least `min_seconds` ago before the post.
+    std::thread::sleep(Duration::from_millis(1100));
+    let form = "#comments > form";
+    browser.type_into(&format!("{form} [name=name]"), "Teresa Galli");
+    browser.type_into(
+        &format!("{form} [name=email]"),
+        "teresa.galli@posta.example.it",
+    );
+    browser.type_into(
+        &format!("{form} [name=body]"),
+        "Ho letto la guida in pausa pranzo: domani provo a rispondere a tutte le recensioni.",
+    );
+    browser.click(&format!("{form} button[type=submit]"));
+    wait_for("the thanks page", || {
+        let h1 = browser.text("h1")?;
+        (h1 == "Grazie del tuo commento")
+            .then_some(())
+            .ok_or_else(|| format!("h1 {h1:?} at {}", browser.current_url()))
+    });
+    assert!(browser.current_url().ends_with("/comments/thanks/"));
+
+    let list = common::piazza_str(
+        &["comments", "list", "--site", site.root().to_str().unwrap()],
+        site.tmp(),
+    )
+    .success()
+    .stdout;
+    let id = list
+        .split_whitespace()
+        .next()
+        .expect("a waiting comment")
+        .to_string();
+    assert!(list.contains("teresa.galli@posta.example.it"), "{list}");
+    common::piazza_str(
+        &[
+            "comments",
+            "approve",
+            &id,
+            "--site",
+            site.root().to_str().unwrap(),
+        ],
+        site.tmp(),
+    )
+    .success();
+    // `serve` watches comments/: the page is rebuilt with the comment.
+    browser.navigate(&format!("http://{addr}{page}"));
+    wait_for("the approved comment", || {
+        browser.navigate(&format!("http://{addr}{page}"));
+        let author = browser.text(&format!("#comment-{id} .comment-author"))?;
+        let count = browser.text("#comments-title")?;
+        (author == "Teresa Galli" && count == "4 commenti")
+            .then_some(())
+            .ok_or_else(|| format!("{author:?}, {count:?}"))
+    });
+    let html = http(addr, "GET", page, None).expect("the guide").1;
+    assert!(!html.contains("teresa.galli"), "the email is on the page");
+}
+
 /// Site search on the example site as `piazza serve` serves it: the index is built in
 /// the background after the first build, and the search page finds a guide by a word
 /// of its body (in another form: Italian stemming), thesis 3 first for "tesi 3", and
@@ -229,6 +340,7 @@ fn search_finds_guides_theses_and_tags() {
     let browser = driver.session(&tools.chromium, &site.tmp().join("chromium-profile"));
 
     browser.navigate(&format!("http://{addr}/search/"));
+    browser.clear("#search-q");
     browser.type_into("#search-q", "sgradevoli");
     let first = wait_for("the guide as the first result", || {
         let titles = browser.texts(".search-result h2")?;
@@ -248,6 +360,7 @@ fn search_finds_guides_theses_and_tags() {
         "the excerpt should highlight {word}: {excerpt:?}"
     );
 
+    browser.clear("#search-q");
     browser.type_into("#search-q", "tesi 3");
     wait_for("thesis 3 first", || {
         let kinds = browser.texts(".search-result .search-kind")?;
@@ -259,6 +372,7 @@ fn search_finds_guides_theses_and_tags() {
             _ => Err(format!("kinds {kinds:?}, titles {titles:?}")),
         }
     });
+    browser.clear("#search-q");
     browser.type_into("#search-q", "3");
     wait_for("thesis 3 first for a bare number", || {
         let kinds = browser.texts(".search-result .search-kind")?;
@@ -478,7 +592,11 @@ struct Serve {
 impl Serve {
     /// Starts `piazza serve` on the site and returns once it takes connections.
     fn spawn(site: &TestSite) -> Serve {
-        let port = free_port();
+        Serve::spawn_on(site, free_port())
+    }
+
+    /// [`Serve::spawn`] on a port chosen beforehand (written into the site's config).
+    fn spawn_on(site: &TestSite, port: u16) -> Serve {
         let mut process = Guard::spawn(
             "piazza serve",
             Path::new(env!("CARGO_BIN_EXE_piazza")),
@@ -626,6 +744,46 @@ impl Browser<'_> {
             .expect("install the stream probe");
     }
 
+    /// The WebDriver reference of the one element matching `css`.
+    fn element(&self, css: &str) -> Result<String, String> {
+        let found = self.command(
+            "POST",
+            "/element",
+            Some(&json!({ "using": "css selector", "value": css })),
+        )?;
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("odd element reference {found}"))
+    }
+
+    /// Types `text` into the field matching `css`.
+    fn type_into(&self, css: &str, text: &str) {
+        let id = self.element(css).unwrap_or_else(|e| panic!("{css}: {e}"));
+        self.command(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(&json!({ "text": text })),
+        )
+        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// Empties the text field matching `css`.
+    fn clear(&self, css: &str) {
+        let id = self.element(css).unwrap_or_else(|e| panic!("{css}: {e}"));
+        self.command("POST", &format!("/element/{id}/clear"), Some(&json!({})))
+            .unwrap_or_else(|e| panic!("clear {css}: {e}"));
+    }
+
+    /// Clicks the element matching `css`.
+    fn click(&self, css: &str) {
+        let id = self.element(css).unwrap_or_else(|e| panic!("{css}: {e}"));
+        self.command("POST", &format!("/element/{id}/click"), Some(&json!({})))
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
     fn navigate(&self, url: &str) {
         self.command("POST", "/url", Some(&json!({ "url": url })))
             .unwrap_or_else(|e| panic!("open {url}: {e}"));
@@ -663,49 +821,6 @@ impl Browser<'_> {
             1 => Ok(texts.remove(0)),
             n => Err(format!("{n} elements match {css:?}")),
         }
-    }
-
-    /// The WebDriver id of the one element matching `css`.
-    fn element(&self, css: &str) -> String {
-        let found = self
-            .command(
-                "POST",
-                "/element",
-                Some(&json!({ "using": "css selector", "value": css })),
-            )
-            .unwrap_or_else(|e| panic!("find {css}: {e}"));
-        found
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .unwrap_or_else(|| panic!("odd element reference {found}"))
-            .to_string()
-    }
-
-    /// Empties a text field, as selecting its text and deleting it does.
-    fn clear(&self, css: &str) {
-        let id = self.element(css);
-        self.command("POST", &format!("/element/{id}/clear"), Some(&json!({})))
-            .unwrap_or_else(|e| panic!("clear {css}: {e}"));
-    }
-
-    /// Replaces the text of a field by typing `text` into it, key by key.
-    fn type_into(&self, css: &str, text: &str) {
-        self.clear(css);
-        let id = self.element(css);
-        self.command(
-            "POST",
-            &format!("/element/{id}/value"),
-            Some(&json!({ "text": text })),
-        )
-        .unwrap_or_else(|e| panic!("type into {css}: {e}"));
-    }
-
-    /// Clicks the element matching `css` (an `<option>` selects it).
-    fn click(&self, css: &str) {
-        let id = self.element(css);
-        self.command("POST", &format!("/element/{id}/click"), Some(&json!({})))
-            .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
     /// `Ok` when the page has opened a live-reload stream and all its streams are open.

@@ -82,9 +82,10 @@ fn every_config_key_is_documented() {
         ("social", "social:\n  zzz_unknown: 1\n"),
         ("social.card", "social:\n  card:\n    zzz_unknown: 1\n"),
         ("markdown", "markdown:\n  zzz_unknown: 1\n"),
+        ("comments", "comments:\n  zzz_unknown: 1\n"),
     ] {
         documented(heading, |s| {
-            let config = without_config_keys(s, &["social:", "image", "markdown:"]);
+            let config = without_config_keys(s, &["social:", "image", "markdown:", "comments:"]);
             s.write("config.yaml", &format!("{config}{block}"));
         });
     }

@@ -32,10 +32,23 @@ fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// The build's "now", the same for every build here: pages carry it (the comment
+/// form's signed render time), so incremental and full builds must share it.
+fn options() -> SiteOptions {
+    SiteOptions {
+        now: Some(
+            piazza::content::date::Date::parse("2030-01-01T12:00:00Z")
+                .unwrap()
+                .sort_key(),
+        ),
+        ..SiteOptions::default()
+    }
+}
+
 fn full_build(site: &Path, scratch: &Path) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let out = scratch.join("full");
     let _ = std::fs::remove_dir_all(&out);
-    piazza::cli::build(site, &out, &SiteOptions::default(), false, true)
+    piazza::cli::build(site, &out, &options(), false, true)
         .map(|_| tree(&out))
         .map_err(|e| e.to_string())
 }
@@ -112,7 +125,8 @@ fn default_template(name: &str) -> String {
 fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -> String {
     let guides = markdown_files(site, "guides");
     let theses = markdown_files(site, "theses");
-    match rng.below(19) {
+    let comments = comment_files(site);
+    match rng.below(22) {
         0 if !guides.is_empty() => {
             let g = &guides[rng.below(guides.len())];
             let text = std::fs::read_to_string(g).unwrap();
@@ -319,6 +333,47 @@ fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -
             touched.push(g.clone());
             format!("schedule {} ({date})", g.display())
         }
+        19 if !guides.is_empty() => {
+            // A comment approved: a new file in the page's comments/ folder.
+            let g = &guides[rng.below(guides.len())];
+            let folder = g
+                .strip_prefix(site.join("content"))
+                .unwrap()
+                .with_extension("");
+            let reply = comments.first().and_then(|c| {
+                (c.parent() == Some(&site.join("comments").join(&folder)))
+                    .then(|| c.file_stem().unwrap().to_string_lossy().into_owned())
+            });
+            let file = site.join("comments").join(&folder).join(format!(
+                "2024-06-0{}-1000-{step:08x}.yaml",
+                1 + rng.below(9)
+            ));
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            let reply_to = reply
+                .map(|r| format!("reply_to: {r}\n"))
+                .unwrap_or_default();
+            std::fs::write(
+                &file,
+                format!("author: Lettore {step}\ndate: 2024-06-01T10:00:00Z\n{reply_to}body: Commento **{step}**\n"),
+            )
+            .unwrap();
+            touched.push(file.clone());
+            format!("add comment {}", file.display())
+        }
+        20 if !comments.is_empty() => {
+            let c = &comments[rng.below(comments.len())];
+            edit_line(c, "body:", |_| {
+                Some(format!("body: Riscritto al passo {step}"))
+            });
+            touched.push(c.clone());
+            format!("edit comment {}", c.display())
+        }
+        21 if !comments.is_empty() => {
+            let c = &comments[rng.below(comments.len())];
+            std::fs::remove_file(c).unwrap();
+            touched.push(c.clone());
+            format!("delete comment {}", c.display())
+        }
         _ => {
             let about = site.join("content/about.md");
             let text = std::fs::read_to_string(&about).unwrap();
@@ -333,13 +388,33 @@ fn mutate(site: &Path, rng: &mut Rng, step: usize, touched: &mut Vec<PathBuf>) -
     }
 }
 
+/// The published comment files of the site, sorted.
+fn comment_files(site: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(site.join("comments"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| e.into_path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// A copy of the watch fixture, built once in place: (temp dir, site, output, rebuilder).
 fn live_site() -> (tempfile::TempDir, PathBuf, PathBuf, Rebuilder) {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     copy_dir(&common::fixtures_dir().join("watch"), &site, &|_| true);
+    // Comments on: pages carry their comments and the form's signed render time.
+    let config = site.join("config.yaml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{text}comments:\n  enabled: true\n  endpoint: \"https://ricevi.example.org/\"\n"),
+    )
+    .unwrap();
     let out = dir.path().join("live");
-    let mut rebuilder = Rebuilder::new(&site, &out, SiteOptions::default(), false).unwrap();
+    let mut rebuilder = Rebuilder::new(&site, &out, options(), false).unwrap();
     rebuilder.rebuild().unwrap();
     (dir, site, out, rebuilder)
 }
@@ -353,10 +428,12 @@ fn incremental_rebuilds_equal_full_builds() {
         "first build"
     );
     let (mut patched, mut reloaded) = (0, 0);
+    // What changed since the last rebuild, across seeds too: a seed may end with
+    // changes that the next seed's first rebuild must be told about, as a watcher would.
+    let mut touched = Vec::new();
     for seed in [7u64, 1234, 99_999] {
         let mut rng = Rng(seed);
         let mut log = Vec::new();
-        let mut touched = Vec::new();
         for step in 0..20 {
             let did = mutate(&site, &mut rng, step, &mut touched);
             log.push(did);
@@ -641,7 +718,7 @@ fn the_first_rebuild_leaves_exactly_what_a_full_build_writes() {
     let out = dir.path().join("live");
     let drafts = SiteOptions {
         drafts: true,
-        ..SiteOptions::default()
+        ..options()
     };
     piazza::cli::build(&site, &out, &drafts, false, true).unwrap();
     assert!(out.join("guides/bozza/index.html").is_file());
@@ -654,7 +731,7 @@ fn the_first_rebuild_leaves_exactly_what_a_full_build_writes() {
     std::fs::remove_dir_all(out.join("about")).unwrap();
     std::fs::write(out.join("about"), "a file").unwrap();
 
-    let mut rebuilder = Rebuilder::new(&site, &out, SiteOptions::default(), false).unwrap();
+    let mut rebuilder = Rebuilder::new(&site, &out, options(), false).unwrap();
     let report = rebuilder.rebuild().unwrap();
     let expected = full_build(&site, dir.path()).unwrap();
     let got = tree(&out);
@@ -705,4 +782,30 @@ fn a_rebuild_swaps_a_file_and_a_folder_between_outputs() {
         .expect("an old file makes room for a folder");
     assert!(out.join("old/index.html").is_file());
     assert_eq!(tree(&out), full_build(&site, dir.path()).unwrap());
+}
+
+#[test]
+fn a_comment_file_rewrites_only_its_page() {
+    let (_dir, site, out, mut rebuilder) = live_site();
+    let file = site.join("comments/guides/guida-2/2024-06-01-1000-0000abcd.yaml");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(
+        &file,
+        "author: Bea\ndate: 2024-06-01T10:00:00Z\nbody: Un commento nuovo\n",
+    )
+    .unwrap();
+    let r = rebuilder
+        .rebuild_after(std::slice::from_ref(&file))
+        .unwrap();
+    assert_eq!(r.written, vec!["guides/guida-2/index.html".to_string()]);
+    let page = std::fs::read_to_string(out.join("guides/guida-2/index.html")).unwrap();
+    assert!(page.contains("Un commento nuovo"));
+
+    std::fs::remove_file(&file).unwrap();
+    let r = rebuilder
+        .rebuild_after(std::slice::from_ref(&file))
+        .unwrap();
+    assert_eq!(r.written, vec!["guides/guida-2/index.html".to_string()]);
+    let page = std::fs::read_to_string(out.join("guides/guida-2/index.html")).unwrap();
+    assert!(!page.contains("Un commento nuovo"));
 }

@@ -29,7 +29,9 @@ use serde::Serialize;
 use crate::config::{CardConfig, Config, CONFIG_FILE};
 use crate::content::{Content, Page, PageKind};
 use crate::error::{Error, Errors};
-use crate::site::{Site, Source, StaticFile};
+use crate::files::{Source, StaticFile};
+use crate::outputs::{card_out, CardOf, CARD_FILE};
+use crate::site::Site;
 use crate::social::ImageView;
 use crate::templates::{to_value, Strings, Theme};
 
@@ -44,8 +46,6 @@ use text::*;
 pub const WIDTH: u32 = 1200;
 /// Card height in pixels.
 pub const HEIGHT: u32 = 630;
-/// The card's file name inside its page's folder.
-pub const FILE_NAME: &str = "card.png";
 /// The template that lays a card out.
 pub const TEMPLATE: &str = "card.svg";
 /// The bundled font's family name, for `font-family` in card templates.
@@ -73,15 +73,6 @@ const LOGO_W: f32 = 240.0;
 const LOGO_H: f32 = 80.0;
 /// Kept free around measured text, for kerning at line ends.
 const SLACK: f32 = 2.0;
-
-/// Whose card it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CardOf {
-    /// A guide or thesis, by page index.
-    Page(usize),
-    /// A section list (its first page) or, for 0, the home page.
-    Section(usize),
-}
 
 /// Card settings resolved once per site load: which pages get a card, the colours
 /// and the logo.
@@ -263,13 +254,8 @@ fn page_alt(strings: &Strings, title: &str, site: &str) -> String {
         .unwrap_or_else(|| format!("{title} — {site}"))
 }
 
-/// `/guides/x/` -> `guides/x/card.png`.
-pub fn card_out(path: &str) -> String {
-    format!("{}{FILE_NAME}", &path[1..])
-}
-
 fn image_view(config: &Config, page_path: &str, alt: String) -> ImageView {
-    let path = format!("{page_path}{FILE_NAME}");
+    let path = format!("{page_path}{CARD_FILE}");
     ImageView {
         url: config.base_url.absolute(&path),
         src: config.base_url.url(&path),
@@ -341,7 +327,7 @@ fn load_logo(spec: &str, files: &HashMap<&str, &StaticFile>) -> Result<Logo, Str
             ))
         }
     };
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = crate::hash::hasher();
     bytes.hash(&mut h);
     Ok(Logo {
         bytes: Arc::new(bytes),
@@ -566,7 +552,7 @@ impl Site {
     /// The key of a drawn card: what it shows (its SVG), the font, the renderer and the
     /// logo. Equal keys mean equal pixels.
     pub fn card_key(&self, svg: &str) -> u64 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = crate::hash::hasher();
         (fonts().hash, svg, self.cards.logo.as_ref().map(|l| l.hash)).hash(&mut h);
         h.finish()
     }
@@ -578,7 +564,7 @@ impl Site {
     /// an edit the card does not show still draws nothing.
     pub fn card_input_key(&self, of: CardOf) -> u64 {
         let globals = *self.cards.globals.get_or_init(|| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
+            let mut h = crate::hash::hasher();
             (
                 RENDERER,
                 env!("CARGO_PKG_VERSION"),
@@ -593,7 +579,7 @@ impl Site {
             h.finish()
         });
         // Not the page's index: adding a page renumbers the others.
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = crate::hash::hasher();
         globals.hash(&mut h);
         let c = &self.content;
         match of {

@@ -116,7 +116,7 @@ pub(super) fn fonts() -> &'static Fonts {
         db.load_font_data(FONT_BOLD.to_vec());
         db.load_font_data(FONT_REGULAR.to_vec());
         db.set_sans_serif_family(FONT_FAMILY);
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = crate::hash::hasher();
         (FONT_BOLD, FONT_REGULAR, RENDERER, env!("CARGO_PKG_VERSION")).hash(&mut h);
         Fonts {
             db: Arc::new(db),

@@ -1,6 +1,10 @@
 //! The report as a reader sees it: a table in the terminal, or JSON for tools.
 
-use super::*;
+use std::fmt::Write;
+
+use crate::config::CONFIG_FILE;
+
+use super::{is_direction_control, Finding, Report};
 
 impl Report {
     /// How many findings, on pages and in config.yaml.

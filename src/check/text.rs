@@ -1,7 +1,11 @@
 //! Lints of the words a share card shows: titles and descriptions too long for the
 //! platforms, and invisible direction controls that reorder them.
 
-use super::*;
+use std::path::Path;
+
+use crate::site::Site;
+
+use super::{Code, Finding, DESCRIPTION_MAX, TITLE_MAX};
 
 pub(super) fn lint_title(title: &str, file: &str, line: Option<usize>, out: &mut Vec<Finding>) {
     let n = title.trim().chars().count();
@@ -40,7 +44,7 @@ pub(super) fn lint_description(
 /// site keeps no page text, so the file is read again; one that cannot be read any more
 /// has nothing to report (the build reports it).
 pub(super) fn images_without_alt(path: &Path, shown: &Path) -> Vec<usize> {
-    let Ok(text) = crate::content::read_utf8(path, shown) else {
+    let Ok(text) = crate::source::read_utf8(path, shown) else {
         return Vec::new();
     };
     match crate::content::frontmatter::split(&text, shown) {
@@ -56,7 +60,7 @@ pub(super) fn raw_links(site: &Site, path: &Path, shown: &Path, page: &str) -> V
         // Raw HTML is not published, so neither are its links.
         return Vec::new();
     }
-    let Ok(text) = crate::content::read_utf8(path, shown) else {
+    let Ok(text) = crate::source::read_utf8(path, shown) else {
         return Vec::new();
     };
     let Ok(split) = crate::content::frontmatter::split(&text, shown) else {

@@ -2,7 +2,18 @@
 //! rebuilds, and saved pages swapped into a kept index when they change nothing it
 //! was built from.
 
-use super::*;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::error::{Error, Errors};
+use crate::files::Walked;
+use crate::source::Stamp;
+
+use super::file::{load_file, Loaded};
+use super::index::list_order;
+use super::{Content, LoadOptions, Page, Target};
 
 /// What re-reading a few modified files found; see [`Content::reread_pages`].
 #[derive(Debug)]
@@ -36,29 +47,6 @@ pub(super) fn same_place(old: &Page, new: &Page) -> bool {
         && old.draft == new.draft
         && old.noindex == new.noindex
         && old.canonical.is_some() == new.canonical.is_some()
-}
-
-/// When a file was last changed, as far as piazza can tell without reading it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Stamp {
-    /// Modification time in nanoseconds since the epoch.
-    pub modified: u128,
-    /// Size in bytes.
-    pub len: u64,
-}
-
-impl Stamp {
-    /// The stamp of a file's metadata.
-    pub fn of(meta: &std::fs::Metadata) -> Stamp {
-        Stamp {
-            modified: meta
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos()),
-            len: meta.len(),
-        }
-    }
 }
 
 /// Parsed Markdown files kept between builds, so a rebuild in watch mode reads only

@@ -182,6 +182,23 @@ impl Date {
         days * 86_400 + secs
     }
 
+    /// The UTC instant `secs` seconds after 1970-01-01 (a comment's arrival).
+    pub fn from_unix(secs: i64) -> Date {
+        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
+        let s = secs.rem_euclid(86_400);
+        Date {
+            year: year.clamp(1, 9999) as u16,
+            month: month as u8,
+            day: day as u8,
+            time: Some(Time {
+                hour: (s / 3600) as u8,
+                minute: (s / 60 % 60) as u8,
+                second: (s % 60) as u8,
+                offset_minutes: 0,
+            }),
+        }
+    }
+
     /// Today's date in UTC, from the system clock.
     pub fn today() -> Date {
         let secs = clock_seconds();

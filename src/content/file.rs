@@ -1,7 +1,19 @@
 //! One Markdown file read: its front matter checked, its body scanned, and a page or
 //! a section's intro made of it.
 
-use super::*;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::error::Error;
+use crate::limits::ByteSize;
+use crate::markdown;
+use crate::slug::slugify;
+use crate::source::SourceRef;
+
+use super::frontmatter::{PageFrontMatter, SectionFrontMatter};
+use super::{
+    frontmatter, parent_dir, sitepath, source_parent, LoadOptions, Page, PageKind, Section,
+};
 
 /// One Markdown file after reading, before it is placed in the index.
 #[derive(Debug, Clone)]
@@ -67,7 +79,7 @@ pub(super) fn load_file(
         s.key_lines = key_lines;
         s.body_line = split.body_line;
         s.has_body = !split.body.trim().is_empty();
-        s.hash = hash_of(&text);
+        s.hash = crate::hash::of(&text);
         s.links = scan.links.iter().map(|(t, _)| t.clone()).collect();
         s.shortcodes = std::mem::take(&mut scan.shortcodes);
 
@@ -229,7 +241,7 @@ pub(super) fn load_file(
             bundle: is_bundle.then(|| source_parent(&content_dir.join(rel))),
             key_lines,
             words: scan.words,
-            hash: hash_of(&text),
+            hash: crate::hash::of(&text),
             links: scan.links.iter().map(|(t, _)| t.clone()).collect(),
             shortcodes: std::mem::take(&mut scan.shortcodes),
 
@@ -241,6 +253,7 @@ pub(super) fn load_file(
             noindex: fm.noindex,
             toc: fm.toc,
             search: fm.search.unwrap_or(true),
+            comments: fm.comments,
         }),
         scan.theses.into(),
         scan.links.into(),

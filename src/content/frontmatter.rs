@@ -141,6 +141,9 @@ pub struct PageFrontMatter {
     /// `false` keeps the page out of site search.
     #[serde(default)]
     pub search: Option<bool>,
+    /// Comments under this page: overrides `comments.enabled` of config.yaml.
+    #[serde(default)]
+    pub comments: Option<bool>,
 }
 
 /// Front matter of a section's (or the home page's) `_index.md`.
@@ -171,10 +174,11 @@ pub struct SectionFrontMatter {
 }
 
 /// How a section orders its pages.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum SortBy {
     /// Newest first.
+    #[default]
     Date,
     /// Alphabetical.
     Title,

@@ -1,7 +1,17 @@
 //! The index's cross references: thesis numbers and citations, `@/` links, section
 //! order and tags, built once the files are read.
 
-use super::*;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use crate::config::{BaseUrl, Config};
+use crate::error::{Error, Errors};
+use crate::links::{self, ConfigUrl};
+use crate::slug::slugify;
+use crate::source::SourceRef;
+
+use super::frontmatter::SortBy;
+use super::{Content, Page, PageKind, Tag, Target};
 
 impl Content {
     /// Numbers the theses, checks every citation and records who cites each thesis.
@@ -243,14 +253,189 @@ impl Content {
             None => path.clone(),
         })
     }
+
+    /// Where a URL from the config, already checked by [`links::parse_link`], points:
+    /// the href for pages (with the base path) and the absolute URL for share metadata.
+    /// None when an `@/` link names no published page.
+    pub fn resolve_url(&self, url: &str, base: &BaseUrl) -> Option<(String, String)> {
+        match links::parse_link(url).ok()? {
+            ConfigUrl::Absolute(u) => Some((u.to_string(), u.to_string())),
+            ConfigUrl::Path(p) => Some((base.url(p), base.absolute(p))),
+            ConfigUrl::Page(target) => {
+                let p = self.resolve_link(target)?;
+                Some((base.url(&p), base.absolute(&p)))
+            }
+        }
+    }
 }
 
-/// The order of two pages in a section list sorted by `sort`.
+/// The order of two pages in a section list sorted by `sort`. Titles compare as a
+/// reader files them: "Èra" with the e's, "annunci" before "Budget"; the title as
+/// written only breaks ties.
 pub(super) fn list_order(sort: SortBy, a: &Page, b: &Page) -> std::cmp::Ordering {
-    let by_title = || a.title.to_lowercase().cmp(&b.title.to_lowercase());
+    let by_title = || {
+        let folded = |t: &str| deunicode::deunicode(t).to_lowercase();
+        folded(&a.title)
+            .cmp(&folded(&b.title))
+            .then_with(|| a.title.cmp(&b.title))
+    };
     match sort {
         SortBy::Date => b.sort_date().cmp(&a.sort_date()).then_with(by_title),
         SortBy::Title => by_title(),
         SortBy::Number => a.number.cmp(&b.number).then_with(by_title),
+    }
+}
+
+/// The index built from pages made in memory, as the loader leaves them before
+/// indexing: no files, no config.
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::content::{index_rel, Section};
+
+    fn page(rel: &str, section: usize, title: &str, day: i64, tags: &[&str]) -> Arc<Page> {
+        Arc::new(Page {
+            rel: rel.into(),
+            section,
+            path: format!("/{}/", rel.trim_end_matches(".md")),
+            title: title.into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            tag_slugs: tags.iter().map(|t| slugify(t)).collect(),
+            sort_key: day,
+            ..Page::default()
+        })
+    }
+
+    fn section(dir: &str, sort: SortBy) -> Section {
+        Section {
+            dir: dir.into(),
+            path: if dir.is_empty() {
+                "/".into()
+            } else {
+                format!("/{dir}/")
+            },
+            sort,
+            ..Section::default()
+        }
+    }
+
+    fn content(pages: Vec<Arc<Page>>, sections: Vec<Section>) -> Content {
+        let mut by_source: HashMap<String, Target> = pages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.rel.clone(), Target::Page(i)))
+            .collect();
+        for (i, s) in sections.iter().enumerate() {
+            by_source.insert(index_rel(&s.dir), Target::Section(i));
+        }
+        let mut c = Content {
+            pages,
+            sections,
+            by_source,
+            ..Content::default()
+        };
+        c.sort_sections();
+        c.index_tags();
+        c
+    }
+
+    fn titles(c: &Content, pages: &[usize]) -> Vec<String> {
+        pages.iter().map(|&i| c.pages[i].title.clone()).collect()
+    }
+
+    #[test]
+    fn sections_list_their_pages_in_their_order() {
+        let c = content(
+            vec![
+                page("guides/b.md", 1, "Budget", 10, &[]),
+                page("guides/a.md", 1, "annunci", 30, &[]),
+                page("guides/c.md", 1, "Clienti", 20, &[]),
+                page("glossario/z.md", 2, "Zeta", 0, &[]),
+                page("glossario/e.md", 2, "Èra", 0, &[]),
+                page("glossario/a.md", 2, "Ascolto", 0, &[]),
+            ],
+            vec![
+                section("", SortBy::Date),
+                section("guides", SortBy::Date),
+                section("glossario", SortBy::Title),
+            ],
+        );
+        assert_eq!(
+            titles(&c, &c.sections[1].pages),
+            ["annunci", "Clienti", "Budget"]
+        );
+        // Neither case nor accents decide the order.
+        assert_eq!(titles(&c, &c.sections[2].pages), ["Ascolto", "Èra", "Zeta"]);
+        assert_eq!(c.positions[0], 2, "Budget is third in its list");
+        assert_eq!(c.positions[1], 0);
+    }
+
+    #[test]
+    fn equal_dates_keep_the_order_of_titles_then_files() {
+        let c = content(
+            vec![
+                page("guides/y.md", 1, "Stesso", 5, &[]),
+                page("guides/x.md", 1, "Stesso", 5, &[]),
+                page("guides/w.md", 1, "Altro", 5, &[]),
+            ],
+            vec![section("", SortBy::Date), section("guides", SortBy::Date)],
+        );
+        assert_eq!(c.sections[1].pages, [2, 0, 1]);
+    }
+
+    #[test]
+    fn tags_are_one_per_slug_named_as_first_written_newest_first() {
+        let c = content(
+            vec![
+                page("guides/a.md", 1, "A", 10, &["SEO", "Social media"]),
+                page("guides/b.md", 1, "B", 30, &["seo", "seo"]),
+                page("guides/c.md", 1, "C", 20, &["Social Media", ""]),
+            ],
+            vec![section("", SortBy::Date), section("guides", SortBy::Date)],
+        );
+        let names: Vec<&str> = c.tags.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["SEO", "Social media"]);
+        let seo = c.tag("Seo").expect("the tag SEO, found in any case");
+        assert_eq!(seo.path, "/tags/seo/");
+        assert_eq!(
+            titles(&c, &seo.pages),
+            ["B", "A"],
+            "B named it twice, listed once"
+        );
+        assert_eq!(
+            titles(&c, &c.tag("social media").unwrap().pages),
+            ["C", "A"]
+        );
+        assert_eq!(c.page_tags, [vec![0, 1], vec![0], vec![1]]);
+        assert!(c.tag("marketing").is_none());
+    }
+
+    #[test]
+    fn at_links_resolve_to_pages_and_sections_with_their_fragment() {
+        let c = content(
+            vec![page("guides/a.md", 1, "A", 0, &[])],
+            vec![section("", SortBy::Date), section("guides", SortBy::Date)],
+        );
+        assert_eq!(c.resolve_link("guides/a.md").as_deref(), Some("/guides/a/"));
+        assert_eq!(
+            c.resolve_link("guides/a.md#costi").as_deref(),
+            Some("/guides/a/#costi")
+        );
+        assert_eq!(
+            c.resolve_link("guides/_index.md").as_deref(),
+            Some("/guides/")
+        );
+        assert_eq!(c.resolve_link("guides/b.md"), None);
+        let base = BaseUrl::parse("https://example.org/repo/").unwrap();
+        assert_eq!(
+            c.resolve_url("@/guides/a.md", &base),
+            Some((
+                "/repo/guides/a/".to_string(),
+                "https://example.org/repo/guides/a/".to_string()
+            ))
+        );
+        assert_eq!(c.resolve_url("@/nessuna.md", &base), None);
     }
 }

@@ -11,9 +11,8 @@ mod file;
 pub mod frontmatter;
 mod index;
 pub mod sitepath;
-pub mod slug;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -21,24 +20,24 @@ use rayon::prelude::*;
 
 use crate::config::{Author, Config};
 use crate::error::{Error, Errors};
-use crate::files::{self, Walked};
-use crate::limits::ByteSize;
+use crate::files;
+use crate::links::SiteLink;
 use crate::markdown;
-use crate::sitelinks::SiteLink;
+use crate::slug::slugify;
+use crate::source::Stamp;
 use date::Date;
-use frontmatter::{PageFrontMatter, SectionFrontMatter, SortBy};
+use frontmatter::SortBy;
 
 use cache::CachedFile;
-pub use cache::{LoadCache, PageEdits, Stamp};
+pub use cache::{LoadCache, PageEdits};
 use file::{load_file, Loaded};
-use index::list_order;
-pub use slug::slugify;
 
 /// What a page is, which decides its default template and its share metadata.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PageKind {
     /// An article in a section (og:type article, listed in the feed).
+    #[default]
     Guide,
     /// A numbered principle in the theses section.
     Thesis,
@@ -46,17 +45,8 @@ pub enum PageKind {
     Page,
 }
 
-/// A file a page or section refers to from its text, found when loading.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceRef {
-    /// 1-based line in the source file.
-    pub line: usize,
-    /// 1-based column.
-    pub column: usize,
-}
-
 /// One page: its metadata, where it comes from and where it goes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Page {
     /// The Markdown file on disk.
     pub source: PathBuf,
@@ -130,6 +120,8 @@ pub struct Page {
     pub toc: bool,
     /// Kept by site search unless `search: false`.
     pub search: bool,
+    /// `comments:` as written (None: the site's default).
+    pub comments: Option<bool>,
 }
 
 impl Page {
@@ -164,7 +156,7 @@ impl Page {
 }
 
 /// A folder of content/ with its list page; index 0 is content/ itself (the home page).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Section {
     /// Folder relative to content/ (`guides`), empty for the home page.
     pub dir: String,
@@ -329,7 +321,7 @@ impl Content {
         }
         let mut errors = Errors::default();
         let mut warnings = Vec::new();
-        let settings = hash_of(&format!("{config:?}{options:?}"));
+        let settings = crate::hash::of(&format!("{config:?}{options:?}"));
         if cache.settings != settings {
             *cache = LoadCache {
                 settings,
@@ -552,14 +544,6 @@ impl Content {
     }
 }
 
-/// A stable hash of a file's text (stable within one run, which is all rebuilds need).
-pub fn hash_of(text: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    text.hash(&mut h);
-    h.finish()
-}
-
 fn source_parent(p: &Path) -> PathBuf {
     p.parent().map(Path::to_path_buf).unwrap_or_default()
 }
@@ -659,44 +643,4 @@ fn asset_out_path(content: &Content, rel: &str, bundle: Option<&str>) -> String 
         .find(|s| s.dir == dir)
         .map_or_else(|| format!("/{dir}/"), |s| s.path.clone());
     format!("{}{name}", &section_path[1..])
-}
-
-/// Reads a file that must be UTF-8, naming the line and column of the first bad byte.
-pub fn read_utf8(path: &Path, shown: &Path) -> Result<String, Error> {
-    utf8(
-        std::fs::read(path).map_err(|e| Error::io(shown, &e))?,
-        shown,
-    )
-}
-
-/// The text of a file's bytes, naming the line and column of the first bad byte.
-pub fn utf8(bytes: Vec<u8>, shown: &Path) -> Result<String, Error> {
-    String::from_utf8(bytes).map_err(|e| {
-        let (line, column) = position_of(e.as_bytes(), e.utf8_error().valid_up_to());
-        Error::in_file(shown, "this file is not valid UTF-8")
-            .at(line, column)
-            .hint("save it with UTF-8 encoding (most editors have it under \"Save with encoding\")")
-    })
-}
-
-/// The 1-based line and column of byte `offset`.
-pub fn position_of(bytes: &[u8], offset: usize) -> (usize, usize) {
-    let before = &bytes[..offset.min(bytes.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = before
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
-    let column = String::from_utf8_lossy(&before[line_start..])
-        .chars()
-        .count()
-        + 1;
-    (line, column)
-}
-
-/// A path as errors show it: relative to the site when inside it.
-pub fn shown_path(site_root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(site_root)
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|_| path.to_path_buf())
 }

@@ -2,7 +2,17 @@
 //! and their HTML put back as raw nodes after, so shortcode output is never read as
 //! Markdown and arguments never pass through smart punctuation or autolinks.
 
-use super::*;
+use std::borrow::Cow;
+
+use comrak::nodes::{AstNode, NodeValue};
+use comrak::{Arena, Options};
+
+use crate::config::MarkdownOptions;
+
+use super::shortcodes::Call;
+use super::{
+    call_error, calls_in, has_calls, parse, render, too_many_elements, MarkdownError, Resolver,
+};
 
 /// Where a call's placeholder starts: a character of Unicode's private use area, which
 /// neither Markdown nor authors' text uses, then the call's number.

@@ -1,6 +1,15 @@
 //! Plain-text summaries for lists and feeds.
 
-use super::*;
+use std::borrow::Cow;
+use std::fmt::Write;
+
+use comrak::nodes::NodeValue;
+use comrak::Arena;
+
+use crate::config::MarkdownOptions;
+use crate::limits::ByteSize;
+
+use super::{calls_in, has_calls, options, parse};
 
 /// A plain-text summary of the start of `body`: at most `max` characters, cut at a word.
 pub fn summary(body: &str, max: usize) -> String {

@@ -1,7 +1,17 @@
 //! What Markdown rendering asks of the site: `@/` links, thesis quotes, shortcode
 //! templates and the sizes of the images they show.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use minijinja::Value;
+use serde::Serialize;
+
+use crate::files::Source;
+use crate::markdown::shortcodes::{Call, Literal};
+use crate::markdown::{shortcodes, Resolver};
+use crate::output::xml_escape;
+use crate::site::Site;
+use crate::templates::to_value;
 
 impl Resolver for Site {
     fn link(&self, target: &str) -> Option<String> {

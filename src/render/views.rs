@@ -1,7 +1,18 @@
 //! What templates see: the views of the site, a page, a section, a tag and a list
 //! entry, made from the content index.
 
-use super::*;
+use std::collections::BTreeMap;
+
+use minijinja::Value;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::content::{Content, Page, PageKind};
+use crate::error::Error;
+use crate::markdown;
+use crate::social;
+use crate::social::ImageView;
+use crate::templates::{AssetFiles, DateView};
 
 /// A link in a list or menu.
 #[derive(Debug, Clone, Serialize)]
@@ -10,27 +21,6 @@ pub struct Link {
     pub title: String,
     /// URL with the base path.
     pub url: String,
-}
-
-/// A date in the forms templates need.
-#[derive(Debug, Clone, Serialize)]
-pub struct DateView {
-    /// `2026-03-01`.
-    pub iso: String,
-    /// RFC 3339 for `<time datetime>`.
-    pub datetime: String,
-    /// Spelled out in the site language.
-    pub display: String,
-}
-
-impl DateView {
-    pub(super) fn new(d: &Date, strings: &Strings) -> DateView {
-        DateView {
-            iso: d.iso_date(),
-            datetime: d.rfc3339(),
-            display: strings.date(d),
-        }
-    }
 }
 
 /// A thesis as guides cite it.
@@ -138,7 +128,7 @@ impl SiteView {
                 title: a.name().to_string(),
                 url: a
                     .url()
-                    .and_then(|u| crate::links::resolve(u, b, content))
+                    .and_then(|u| content.resolve_url(u, b))
                     .map(|(href, _)| href)
                     .unwrap_or_default(),
             }),
@@ -207,6 +197,8 @@ pub(super) struct PageView<'a> {
     pub(super) toc: Vec<TocEntry>,
     /// Whether site search indexes the page (its template marks what to index).
     pub(super) search: bool,
+    /// Readers' comments and the form, when the page takes comments.
+    pub(super) comments: Option<crate::comments::view::CommentsView>,
 }
 
 /// One heading in `page.toc`, with the headings under it.

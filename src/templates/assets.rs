@@ -13,7 +13,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 
 use crate::config::BaseUrl;
 use crate::error::Error;
-use crate::site::{Source, StaticFile};
+use crate::files::{Source, StaticFile};
 
 /// Characters a file name keeps escaped in a URL path.
 const PATH: &AsciiSet = &CONTROLS

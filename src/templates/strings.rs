@@ -1,7 +1,17 @@
 //! UI strings (i18n): the theme's `i18n/LANG.yaml`, English as the fallback, a site's
 //! own file overriding single strings, and dates spelled out in the site language.
 
-use super::*;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::content::date::Date;
+use crate::error::{yaml_error, Error, Errors};
+use crate::files;
+
+use super::theme::Theme;
 
 /// UI strings in the site language, with English as the fallback for missing keys.
 #[derive(Debug, Clone, Default)]
@@ -117,7 +127,7 @@ impl Strings {
     /// A hash of every string, independent of map order.
     pub fn fingerprint(&self) -> u64 {
         let sorted: BTreeMap<&String, &String> = self.map.iter().collect();
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = crate::hash::hasher();
         std::hash::Hash::hash(&(sorted, &self.months), &mut h);
         std::hash::Hasher::finish(&h)
     }
@@ -151,5 +161,25 @@ impl Strings {
             .replace("{day}", &d.day.to_string())
             .replace("{month}", &month)
             .replace("{year}", &d.year.to_string())
+    }
+}
+/// A date in the forms templates need.
+#[derive(Debug, Clone, Serialize)]
+pub struct DateView {
+    /// `2026-03-01`.
+    pub iso: String,
+    /// RFC 3339 for `<time datetime>`.
+    pub datetime: String,
+    /// Spelled out in the site language.
+    pub display: String,
+}
+
+impl DateView {
+    pub fn new(d: &Date, strings: &Strings) -> DateView {
+        DateView {
+            iso: d.iso_date(),
+            datetime: d.rfc3339(),
+            display: strings.date(d),
+        }
     }
 }

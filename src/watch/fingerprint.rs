@@ -6,12 +6,13 @@ use std::hash::{Hash, Hasher};
 
 use rayon::prelude::*;
 
-use crate::card::CardOf;
+use crate::files::Source;
+use crate::outputs::CardOf;
 use crate::outputs::{list_path, Item};
 use crate::render::{page_template, section_template};
-use crate::site::{Site, Source, THESIS_SHORTCODE};
+use crate::site::{Site, THESIS_SHORTCODE};
 
-type Hasher64 = std::collections::hash_map::DefaultHasher;
+use crate::hash::StableHasher;
 
 fn hash<T: Hash + ?Sized>(h: &mut impl Hasher, v: &T) {
     v.hash(h);
@@ -176,7 +177,7 @@ impl Prints {
 
 impl Scope {
     fn of(site: &Site) -> Scope {
-        let mut h = Hasher64::new();
+        let mut h = crate::hash::hasher();
         hash(&mut h, &format!("{:?}", site.config));
         hash(&mut h, &site.strings.fingerprint());
         hash(
@@ -200,7 +201,7 @@ impl Scope {
 fn card_hash(site: &Site, i: usize) -> u64 {
     let c = &site.content;
     let p = &c.pages[i];
-    let mut h = Hasher64::new();
+    let mut h = crate::hash::hasher();
     hash(
         &mut h,
         &(
@@ -217,7 +218,7 @@ fn card_hash(site: &Site, i: usize) -> u64 {
 /// What the sitemap shows of page `i`.
 fn sitemap_entry(site: &Site, i: usize) -> u64 {
     let p = &site.content.pages[i];
-    let mut h = Hasher64::new();
+    let mut h = crate::hash::hasher();
     hash(&mut h, &(&p.path, p.date, p.updated, p.in_sitemap()));
     h.finish()
 }
@@ -240,20 +241,20 @@ fn fingerprint(
 ) -> u64 {
     let c = &site.content;
     let cards = hashes.cards;
-    let mut h = Hasher64::new();
-    let cards_of = |h: &mut Hasher64, reads: &mut Vec<Read>, pages: &[usize]| {
+    let mut h = crate::hash::hasher();
+    let cards_of = |h: &mut StableHasher, reads: &mut Vec<Read>, pages: &[usize]| {
         for &j in pages {
             hash(h, &(j, cards[j]));
             reads.push(Read::Card(j as u32));
         }
     };
-    let links = |h: &mut Hasher64, targets: &[String]| {
+    let links = |h: &mut StableHasher, targets: &[String]| {
         for t in targets {
             hash(h, &c.resolve_link(t));
         }
     };
     // Where a link into the site lands decides whether it gets the base path.
-    let site_links = |h: &mut Hasher64, from: &str, written: &[crate::sitelinks::SiteLink]| {
+    let site_links = |h: &mut StableHasher, from: &str, written: &[crate::links::SiteLink]| {
         for l in written {
             hash(
                 h,
@@ -275,7 +276,7 @@ fn fingerprint(
     hash(&mut h, &item);
     // The templates the output is rendered with, and those they use: a template
     // change re-renders only the outputs it reaches.
-    let template = |h: &mut Hasher64, name: &str| hash(h, &site.templates.hash_of(name));
+    let template = |h: &mut StableHasher, name: &str| hash(h, &site.templates.hash_of(name));
     match item {
         Item::Page(i) => {
             reads.push(Read::Own(i as u32));
@@ -287,6 +288,7 @@ fn fingerprint(
                 hash(&mut h, &site.call_images(call));
             }
             hash(&mut h, &(p.hash, cards[i], &p.source));
+            hash(&mut h, &site.comments.fingerprint(&site.config, i, p));
             links(&mut h, &p.links);
             site_links(&mut h, &p.path, &p.site_links);
             let mut s = Some(p.section);
@@ -394,7 +396,7 @@ fn fingerprint(
         Item::File(f) => match &site.files[f].source {
             Source::File(path) => {
                 let stamp = std::fs::metadata(path)
-                    .map(|m| crate::content::Stamp::of(&m))
+                    .map(|m| crate::source::Stamp::of(&m))
                     .ok();
                 hash(&mut h, &(path, stamp));
             }
@@ -402,6 +404,7 @@ fn fingerprint(
         },
         Item::NotFound => template(&mut h, "404.html"),
         Item::Search => template(&mut h, crate::search::TEMPLATE),
+        Item::CommentsThanks => template(&mut h, "comments-thanks.html"),
         Item::Robots | Item::Card(_) => {}
     }
     h.finish()

@@ -22,9 +22,10 @@ use rayon::prelude::*;
 
 use crate::content::{LoadCache, LoadOptions, PageEdits};
 use crate::error::{Error, Errors};
+use crate::files::Source;
 use crate::output::{check_output_folder, MARKER};
 use crate::outputs::Item;
-use crate::site::{Site, SiteOptions, Source};
+use crate::site::{Site, SiteOptions};
 
 mod fingerprint;
 mod watcher;
@@ -380,7 +381,7 @@ fn stage(
         _ => site.render_item(item)?.into_bytes().into(),
     };
     let bytes_hash = {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
+        let mut h = crate::hash::hasher();
         bytes.as_ref().hash(&mut h);
         h.finish()
     };

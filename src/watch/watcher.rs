@@ -34,7 +34,15 @@ pub fn is_temp_file(path: &Path) -> bool {
 }
 
 /// The folders and files of a site that a change in may alter the output.
-const WATCHED: [&str; 6] = ["content", "static", "templates", "themes", "i18n", "data"];
+const WATCHED: [&str; 7] = [
+    "content",
+    "static",
+    "templates",
+    "themes",
+    "i18n",
+    "data",
+    crate::comments::COMMENTS_DIR,
+];
 
 /// Whether the watched folder `dir` of the site at `root` (a real path) is one a
 /// build reads: a link out of the site (`static -> /etc`) is neither read nor watched.
@@ -97,7 +105,7 @@ fn start_native(tx: mpsc::Sender<Batch>) -> Result<AddWatch, Error> {
 /// notify's own poll watcher compares whole seconds and misses a second save within
 /// the same second). Ends when the receiver is gone.
 fn start_polling(root: PathBuf, ignore: PathBuf, every: Duration, tx: mpsc::Sender<Batch>) {
-    let scan = move || -> HashMap<PathBuf, crate::content::Stamp> {
+    let scan = move || -> HashMap<PathBuf, crate::source::Stamp> {
         let config = root.join(crate::config::CONFIG_FILE);
         WATCHED
             .iter()
@@ -109,7 +117,7 @@ fn start_polling(root: PathBuf, ignore: PathBuf, every: Duration, tx: mpsc::Send
             .chain(config.is_file().then_some(config))
             .filter_map(|p| {
                 let meta = std::fs::metadata(&p).ok()?;
-                Some((p, crate::content::Stamp::of(&meta)))
+                Some((p, crate::source::Stamp::of(&meta)))
             })
             .collect()
     };
