@@ -49,6 +49,7 @@ struct RawConfig {
     favicon: Option<String>,
     #[serde(default)]
     search: Option<bool>,
+    #[serde(default)]
     comments: CommentsConfig,
 }
 

@@ -29,6 +29,7 @@ pub mod outputs;
 pub mod render;
 pub mod scaffold;
 pub mod search;
+pub mod searchable;
 pub mod serve;
 pub mod shutdown;
 pub mod site;

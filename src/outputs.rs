@@ -156,7 +156,7 @@ impl Outputs<'_> {
             Item::Feed => "feed.xml".into(),
             Item::Sitemap => "sitemap.xml".into(),
             Item::Robots => "robots.txt".into(),
-            Item::Search => crate::search::PAGE.into(),
+            Item::Search => crate::searchable::PAGE.into(),
             Item::CommentsThanks => dir_index(crate::comments::view::THANKS_PATH),
             Item::File(f) => self.files[f].out.clone(),
             Item::Card(CardOf::Page(i)) => card_out(&c.pages[i].path),
@@ -275,10 +275,10 @@ impl Outputs<'_> {
         }
         if self.search {
             for &k in &order {
-                if !blamed[k] && crate::search::in_bundle(&keys[k]) {
+                if !blamed[k] && crate::searchable::in_bundle(&keys[k]) {
                     let message = format!(
                         "is inside /{}/, where the search index is written",
-                        crate::search::BUNDLE
+                        crate::searchable::BUNDLE
                     );
                     let fix = self.claim(items[k]).fix;
                     let hint = format!("nothing else may publish there: {fix}, or turn site search off (`search: false` in config.yaml)");
@@ -469,7 +469,7 @@ impl Outputs<'_> {
             Item::Feed => generated("/feed.xml", "the RSS feed"),
             Item::Sitemap => generated("/sitemap.xml", "the sitemap"),
             Item::Robots => generated("/robots.txt", "the generated robots.txt"),
-            Item::Search => generated(crate::search::PAGE_PATH, "the search page"),
+            Item::Search => generated(crate::searchable::PAGE_PATH, "the search page"),
             Item::CommentsThanks => generated(
                 crate::comments::view::THANKS_PATH,
                 "the page that thanks readers for a comment",

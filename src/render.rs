@@ -349,7 +349,7 @@ impl Site {
             draft: p.draft,
             extra: &p.extra,
             toc: if p.toc { toc(headings) } else { Vec::new() },
-            search: crate::search::indexed(&self.config, p),
+            search: crate::searchable::indexed(&self.config, p),
             comments: self.comments.view(&self.config, &self.strings, i, p),
         };
         self.templates.render(

@@ -29,23 +29,14 @@ use minijinja::context;
 use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
 
-use crate::config::Config;
-use crate::content::Page;
 use crate::error::{Error, Errors};
 use crate::output::Sink;
+pub use crate::searchable::{in_bundle, indexed, BUNDLE, PAGE, PAGE_PATH, TEMPLATE};
 use crate::site::Site;
 use crate::social::Schema;
 use crate::templates::to_value;
 use crate::watch::Report;
 
-/// The output folder of the index, which search owns whole.
-pub const BUNDLE: &str = "pagefind";
-/// The search page, relative to the output folder.
-pub const PAGE: &str = "search/index.html";
-/// Its site path.
-pub const PAGE_PATH: &str = "/search/";
-/// The template of the search page.
-pub const TEMPLATE: &str = "search.html";
 /// What marks an indexed page's HTML (Pagefind's own attribute).
 const MARKER: &[u8] = b"data-pagefind-body";
 
@@ -61,21 +52,6 @@ const UNUSED: [&str; 7] = [
     "pagefind-component-ui.css",
     "pagefind-highlight.js",
 ];
-
-/// Whether search keeps a page: site search is on, and the page is published for
-/// readers (not a draft, not `noindex`) and has not opted out with `search: false`.
-pub fn indexed(config: &Config, page: &Page) -> bool {
-    config.search && page.search && !page.noindex()
-}
-
-/// Whether an output path lies in the index folder (or is it), which nothing else
-/// may publish while search is on.
-pub fn in_bundle(folded_path: &str) -> bool {
-    folded_path == BUNDLE
-        || folded_path
-            .strip_prefix(BUNDLE)
-            .is_some_and(|rest| rest.starts_with('/'))
-}
 
 /// Whether `bytes` are an HTML page the index should read.
 fn wants(rel: &str, bytes: &[u8]) -> bool {

@@ -146,7 +146,7 @@ impl SiteView {
                 }),
                 None => None,
             },
-            search_url: config.search.then(|| b.url(crate::search::PAGE_PATH)),
+            search_url: config.search.then(|| b.url(crate::searchable::PAGE_PATH)),
             data,
         })
     }

@@ -403,7 +403,7 @@ fn fingerprint(
             Source::Bytes(b) => hash(&mut h, b.as_ref()),
         },
         Item::NotFound => template(&mut h, "404.html"),
-        Item::Search => template(&mut h, crate::search::TEMPLATE),
+        Item::Search => template(&mut h, crate::searchable::TEMPLATE),
         Item::CommentsThanks => template(&mut h, "comments-thanks.html"),
         Item::Robots | Item::Card(_) => {}
     }
