@@ -30,6 +30,8 @@ enum Command {
     Check(CheckArgs),
     /// Build, serve on 127.0.0.1, rebuild on every change and reload open pages.
     Serve(ServeArgs),
+    /// Build the site and publish it to a deploy target, uploading only what changed.
+    Deploy(DeployArgs),
     /// Create a new guide, thesis or page with its front matter.
     New {
         /// What to create.
@@ -112,6 +114,33 @@ struct ServeArgs {
     poll: Option<u64>,
 }
 
+/// Arguments of `piazza deploy`.
+#[derive(Debug, clap::Args)]
+struct DeployArgs {
+    /// The site folder.
+    #[arg(long, default_value = ".")]
+    site: PathBuf,
+    /// The target of `deploy.targets` to publish to [default: the first].
+    #[arg(long, value_name = "NAME")]
+    target: Option<String>,
+    /// Print the uploads and deletions (with sizes) and change nothing remotely.
+    #[arg(long)]
+    dry_run: bool,
+    /// Go ahead with more deletions than --max-deletes, or into a folder piazza did
+    /// not deploy.
+    #[arg(long)]
+    yes: bool,
+    /// More deletions than this stop the deploy before any change (unless --yes).
+    #[arg(long, value_name = "N", default_value_t = crate::deploy::MAX_DELETES)]
+    max_deletes: usize,
+    /// Write the public URLs whose content changed or disappeared to FILE (for a CDN purge).
+    #[arg(long, value_name = "FILE")]
+    changed_urls: Option<PathBuf>,
+    /// Print errors only.
+    #[arg(long)]
+    quiet: bool,
+}
+
 /// Arguments of `piazza check`.
 #[derive(Debug, clap::Args)]
 struct CheckArgs {
@@ -163,6 +192,7 @@ pub fn main() -> i32 {
         Command::Check(args) => return check_command(&args),
         Command::Serve(args) => serve_command(&args),
         Command::Comments(args) => crate::comments::cli::run(args),
+        Command::Deploy(args) => return deploy_command(args),
         Command::New { kind, title, site } => {
             let kind = match kind {
                 NewKind::Guide => scaffold::NewKind::Guide,
@@ -250,6 +280,44 @@ fn build_command(args: &BuildArgs) -> Result<(), Errors> {
         );
     }
     Ok(())
+}
+
+/// `piazza deploy`: returns the exit code; a failure says whether the target changed.
+fn deploy_command(args: DeployArgs) -> i32 {
+    crate::shutdown::install(
+        "interrupted: the target serves the files deployed so far, old or new, never half of one; run piazza deploy again to finish.",
+        130,
+    );
+    let options = crate::deploy::Options {
+        site: args.site,
+        target: args.target,
+        dry_run: args.dry_run,
+        yes: args.yes,
+        max_deletes: args.max_deletes,
+        changed_urls: args.changed_urls,
+        quiet: args.quiet,
+    };
+    let quiet = options.quiet;
+    let build =
+        |site: &Path, out: &Path| build_site(site, out, &SiteOptions::default(), false, quiet);
+    match crate::deploy::deploy(&options, build) {
+        Ok(_) => 0,
+        Err(failure) => {
+            crate::shutdown::wait_if_interrupted();
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "{}", failure.errors);
+            let _ = writeln!(
+                err,
+                "{}",
+                match failure.reached {
+                    crate::deploy::Reached::Nothing => "nothing was changed on the target.",
+                    crate::deploy::Reached::Part => "the deploy stopped part-way: the target serves whole files, old or new; run piazza deploy again to finish.",
+                    crate::deploy::Reached::All => "the target is up to date.",
+                }
+            );
+            1
+        }
+    }
 }
 
 /// `piazza check`: loads the site (writing nothing), prints the share-readiness report
@@ -411,6 +479,17 @@ pub fn build(
     force: bool,
     quiet: bool,
 ) -> Result<Stats, Errors> {
+    build_site(site, out, options, force, quiet).map(|(stats, _)| stats)
+}
+
+/// [`build`], returning the loaded site too (a deploy reads its aliases).
+pub fn build_site(
+    site: &Path,
+    out: &Path,
+    options: &SiteOptions,
+    force: bool,
+    quiet: bool,
+) -> Result<(Stats, Site), Errors> {
     let start = std::time::Instant::now();
     let loaded = Site::load(site, options)?;
     if !quiet {
@@ -439,7 +518,14 @@ pub fn build(
         Ok(mut stats) => {
             staging.commit()?;
             stats.millis = start.elapsed().as_millis();
-            Ok(stats)
+            if !quiet {
+                let aliases = loaded.content.pages.iter().map(|p| p.aliases.len()).sum();
+                let host = loaded.config.deploy.host;
+                for w in crate::hosts::limits(host, stats.files, aliases) {
+                    warn(&[Error::new(w)]);
+                }
+            }
+            Ok((stats, loaded))
         }
         Err(e) => {
             staging.abandon();

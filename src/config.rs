@@ -3,6 +3,8 @@
 //! Unknown keys are errors (a typo such as `titel:` must not pass silently), and every
 //! value is validated here so the rest of piazza can trust it.
 
+pub mod deploy;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -51,6 +53,7 @@ struct RawConfig {
     search: Option<bool>,
     #[serde(default)]
     comments: CommentsConfig,
+    deploy: crate::config::deploy::Settings,
 }
 
 /// An author: a bare name (`author: Anna`) or a name with a link.
@@ -477,6 +480,8 @@ pub struct Config {
     pub search: bool,
     /// Readers' comments.
     pub comments: CommentsConfig,
+    /// `deploy:`: targets, headers and host of `piazza deploy`.
+    pub deploy: crate::config::deploy::Settings,
 }
 
 /// `favicon:` in config.yaml: an icon under static/, checked once static files are known.
@@ -586,6 +591,7 @@ impl Config {
         if raw.comments.enabled && raw.comments.needs_endpoint() {
             return Err(("comments", CommentsConfig::NO_ENDPOINT.into()));
         }
+        raw.deploy.check().map_err(|m| ("deploy", m))?;
         Ok(Config {
             root: root.to_path_buf(),
             title: raw.title,
@@ -604,6 +610,7 @@ impl Config {
             favicon,
             search: raw.search.unwrap_or(false),
             comments: raw.comments,
+            deploy: raw.deploy,
         })
     }
 

@@ -7,7 +7,7 @@
 //! [`templates`], [`markdown`] and [`social`], and [`output`] writes them safely.
 //! [`search`] indexes the built pages for the site's search page.
 //! [`watch`] and [`serve`] keep an output current for live preview, [`shutdown`]
-//! makes Ctrl-C safe, and [`cli`] is the thin layer that turns arguments into one
+//! makes Ctrl-C safe, [`deploy`] publishes the output to object storage, and [`cli`] is the thin layer that turns arguments into one
 //! of these runs.
 
 pub mod card;
@@ -16,9 +16,12 @@ pub mod cli;
 pub mod comments;
 pub mod config;
 pub mod content;
+pub mod deploy;
 pub mod error;
 pub mod files;
+pub mod glob;
 pub mod hash;
+pub mod hosts;
 pub mod image;
 pub mod links;
 

@@ -50,6 +50,8 @@ pub enum Item {
     Search,
     /// `/comments/thanks/`, where the comment endpoint sends a reader.
     CommentsThanks,
+    /// `/_redirects`, the aliases as real redirects, for `deploy.host: netlify|cloudflare`.
+    HostRedirects,
 }
 
 /// Whose card it is.
@@ -88,6 +90,8 @@ pub struct Outputs<'a> {
     pub search: bool,
     /// Whether any page takes comments (the thanks page is made).
     pub comments: bool,
+    /// The host reads `_redirects` (`deploy.host`).
+    pub host_redirects: bool,
 }
 
 impl Outputs<'_> {
@@ -125,6 +129,9 @@ impl Outputs<'_> {
             items.push(Item::Robots);
         }
         items.extend((0..self.files.len()).map(Item::File));
+        if self.host_redirects {
+            items.push(Item::HostRedirects);
+        }
         let pages = (0..self.card_pages.len())
             .filter(|&i| self.card_pages[i])
             .map(CardOf::Page);
@@ -158,6 +165,7 @@ impl Outputs<'_> {
             Item::Robots => "robots.txt".into(),
             Item::Search => crate::searchable::PAGE.into(),
             Item::CommentsThanks => dir_index(crate::comments::view::THANKS_PATH),
+            Item::HostRedirects => "_redirects".into(),
             Item::File(f) => self.files[f].out.clone(),
             Item::Card(CardOf::Page(i)) => card_out(&c.pages[i].path),
             Item::Card(CardOf::Section(s)) => card_out(&c.sections[s].path),
@@ -300,6 +308,7 @@ impl Outputs<'_> {
             | Item::TagIndex
             | Item::Search
             | Item::CommentsThanks => 0,
+            Item::HostRedirects => 0,
             Item::Tag(..) => 1,
             Item::List(..) => 2,
             Item::Page(i)
@@ -474,6 +483,13 @@ impl Outputs<'_> {
                 crate::comments::view::THANKS_PATH,
                 "the page that thanks readers for a comment",
             ),
+            Item::HostRedirects => Claim {
+                fix: "remove it, or `deploy.host`, which makes piazza write it",
+                ..generated(
+                    "/_redirects",
+                    "the redirects piazza writes for `deploy.host`",
+                )
+            },
         }
     }
 }

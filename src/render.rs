@@ -146,6 +146,7 @@ impl Site {
                 self.config.base_url.absolute("/sitemap.xml")
             )),
             Item::CommentsThanks => self.render_comments_thanks(),
+            Item::HostRedirects => Ok(crate::hosts::redirects(&self.config, &self.content)),
             Item::File(f) => Err(Error::new(format!(
                 "{} is copied, not rendered",
                 self.files[f].out

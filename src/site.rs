@@ -262,6 +262,7 @@ impl Site {
             paginate_by: config.paginate_by,
             search: config.search,
             comments: comments.any,
+            host_redirects: config.deploy.host != crate::config::deploy::Host::Storage,
         };
         errors.0.extend(outputs.check().0);
         let published = Published::of(&outputs);
@@ -476,6 +477,7 @@ impl Site {
             paginate_by: self.config.paginate_by,
             comments: self.comments.any,
             search: self.config.search,
+            host_redirects: self.config.deploy.host != crate::config::deploy::Host::Storage,
         }
     }
 

@@ -83,6 +83,15 @@ fn every_config_key_is_documented() {
         ("social.card", "social:\n  card:\n    zzz_unknown: 1\n"),
         ("markdown", "markdown:\n  zzz_unknown: 1\n"),
         ("comments", "comments:\n  zzz_unknown: 1\n"),
+        ("deploy", "deploy:\n  zzz_unknown: 1\n"),
+        (
+            "deploy.targets",
+            "deploy:\n  targets:\n    - { name: a, url: \"file:///tmp/a\", zzz_unknown: 1 }\n",
+        ),
+        (
+            "deploy.headers",
+            "deploy:\n  headers:\n    - { pattern: \"*\", cache_control: x, zzz_unknown: 1 }\n",
+        ),
     ] {
         documented(heading, |s| {
             let config = without_config_keys(s, &["social:", "image", "markdown:", "comments:"]);

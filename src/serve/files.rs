@@ -217,7 +217,7 @@ fn serve_file(path: &Path, status: u16) -> Option<Reply> {
 }
 
 /// The Content-Type for a file, from its extension.
-fn content_type(path: &Path) -> &'static str {
+pub fn content_type(path: &Path) -> &'static str {
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

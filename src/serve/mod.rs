@@ -27,6 +27,9 @@ mod files;
 mod http;
 mod slots;
 
+/// The Content-Type of a file by its extension, as the preview serves it and a deploy stores it.
+pub use files::content_type;
+
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;

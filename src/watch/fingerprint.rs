@@ -405,6 +405,11 @@ fn fingerprint(
         Item::NotFound => template(&mut h, "404.html"),
         Item::Search => template(&mut h, crate::searchable::TEMPLATE),
         Item::CommentsThanks => template(&mut h, "comments-thanks.html"),
+        Item::HostRedirects => {
+            for page in &c.pages {
+                hash(&mut h, &(&page.path, &page.aliases));
+            }
+        }
         Item::Robots | Item::Card(_) => {}
     }
     h.finish()

@@ -8,6 +8,8 @@
 // Each test binary uses a different part of this module.
 #![allow(dead_code)]
 
+pub mod s3;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsStr;
 use std::path::{Component, Path, PathBuf};
