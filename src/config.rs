@@ -53,6 +53,7 @@ struct RawConfig {
     search: Option<bool>,
     #[serde(default)]
     comments: CommentsConfig,
+    #[serde(default)]
     deploy: crate::config::deploy::Settings,
 }
 
