@@ -248,9 +248,11 @@ fn build_command(args: &BuildArgs) -> Result<(), Errors> {
     if args.watch {
         crate::shutdown::install("stopped.", 0);
         let mut rebuilder = Rebuilder::new(&args.site, &out, options, args.force)?;
+        let search = crate::search::Background::start(&out)?;
         let how = watcher(args.poll, &args.site);
         watch::watch(&mut rebuilder, &args.site, &out, how, |result, changed| {
             print_rebuild(result, changed, args.quiet);
+            search.after(result, changed);
             if changed.is_empty() {
                 println!(
                     "watching {} for changes (Ctrl-C to stop)",
@@ -407,10 +409,13 @@ fn serve_command(args: &ServeArgs) -> Result<(), Errors> {
         now: None,
     };
     let mut rebuilder = Rebuilder::new(&args.site, &out, options, false)?;
+    // Indexed on a thread of its own after each rebuild, never before a page is served.
+    let search = crate::search::Background::start(&out)?;
     let mut failing = false;
     let how = watcher(args.poll, &args.site);
     watch::watch(&mut rebuilder, &args.site, &out, how, |result, changed| {
         print_rebuild(result, changed, false);
+        search.after(result, changed);
         if changed.is_empty() {
             // The first build: the site is ready to be opened.
             if let Err(e) = result {
@@ -501,7 +506,15 @@ pub fn build_site(
     }
     check_output_folder(site, out, force)?;
     let staging = Staging::new(out)?;
-    match loaded.render_all(&staging) {
+    let rendered = match crate::search::Capture::new(&loaded, &staging)? {
+        // Site search reads each page on its way out and writes its index last.
+        Some(capture) => loaded.render_all(&capture).and_then(|mut stats| {
+            stats.files += capture.finish()?;
+            Ok(stats)
+        }),
+        None => loaded.render_all(&staging),
+    };
+    match rendered {
         Ok(mut stats) => {
             staging.commit()?;
             crate::cache::Cache::new(loaded.config.cache_dir.clone()).prune();

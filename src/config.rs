@@ -53,6 +53,8 @@ struct RawConfig {
     #[serde(default)]
     favicon: Option<String>,
     #[serde(default)]
+    search: Option<bool>,
+    #[serde(default)]
     comments: CommentsConfig,
     #[serde(default)]
     deploy: crate::config::deploy::Settings,
@@ -517,6 +519,8 @@ pub struct Config {
     pub guides_section: String,
     /// The site's own icon; `None` keeps the theme's.
     pub favicon: Option<Favicon>,
+    /// Site search ([`crate::search`]): the index in `/pagefind/` and the `/search/` page.
+    pub search: bool,
     /// Readers' comments.
     pub comments: CommentsConfig,
     /// `deploy:`: targets, headers and host of `piazza deploy`.
@@ -666,6 +670,7 @@ impl Config {
             theses_section,
             guides_section,
             favicon,
+            search: raw.search.unwrap_or(false),
             comments: raw.comments,
             deploy: raw.deploy,
             cache_dir,

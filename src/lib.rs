@@ -5,6 +5,7 @@
 //! and gives each path one owner, [`sitelinks`] checks that every link written in
 //! content lands on one of them, [`render`] turns it into files through
 //! [`templates`], [`markdown`] and [`social`], and [`output`] writes them safely.
+//! [`search`] indexes the built pages for the site's search page.
 //! [`watch`] and [`serve`] keep an output current for live preview, [`shutdown`]
 //! makes Ctrl-C safe, [`deploy`] publishes the output to object storage, and [`cli`] is the thin layer that turns arguments into one
 //! of these runs.
@@ -32,6 +33,8 @@ pub mod output;
 pub mod outputs;
 pub mod render;
 pub mod scaffold;
+pub mod search;
+pub mod searchable;
 pub mod serve;
 pub mod shutdown;
 pub mod site;

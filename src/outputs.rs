@@ -45,6 +45,9 @@ pub enum Item {
     File(usize),
     /// A generated share card (`card.png` beside its page).
     Card(CardOf),
+    /// `/search/`, when site search is on (its index in `/pagefind/` is written after
+    /// the pages, and owned as a whole folder: see [`Outputs::check`]).
+    Search,
     /// `/comments/thanks/`, where the comment endpoint sends a reader.
     CommentsThanks,
     /// `/_redirects`, the aliases as real redirects, for `deploy.host: netlify|cloudflare`.
@@ -87,6 +90,8 @@ pub struct Outputs<'a> {
     pub tags: bool,
     /// `paginate_by` from the config (tag pages per list page).
     pub paginate_by: usize,
+    /// `search:` from the config (the search page and the index folder are made).
+    pub search: bool,
     /// Whether any page takes comments (the thanks page is made).
     pub comments: bool,
     /// The host reads `_redirects` (`deploy.host`).
@@ -117,6 +122,9 @@ impl Outputs<'_> {
             items.extend((0..p.aliases.len()).map(|a| Item::Alias(i, a)));
         }
         items.extend([Item::NotFound, Item::Feed, Item::Sitemap]);
+        if self.search {
+            items.push(Item::Search);
+        }
         if self.comments {
             items.push(Item::CommentsThanks);
         }
@@ -160,6 +168,7 @@ impl Outputs<'_> {
             Item::Feed => "feed.xml".into(),
             Item::Sitemap => "sitemap.xml".into(),
             Item::Robots => "robots.txt".into(),
+            Item::Search => crate::searchable::PAGE.into(),
             Item::CommentsThanks => dir_index(crate::comments::view::THANKS_PATH),
             Item::HostRedirects => "_redirects".into(),
             Item::File(f) => self.files[f].out.clone(),
@@ -278,6 +287,19 @@ impl Outputs<'_> {
                 break;
             }
         }
+        if self.search {
+            for &k in &order {
+                if !blamed[k] && crate::searchable::in_bundle(&keys[k]) {
+                    let message = format!(
+                        "is inside /{}/, where the search index is written",
+                        crate::searchable::BUNDLE
+                    );
+                    let fix = self.claim(items[k]).fix;
+                    let hint = format!("nothing else may publish there: {fix}, or turn site search off (`search: false` in config.yaml)");
+                    errors.push(self.blame(items[k], &message, hint));
+                }
+            }
+        }
         errors
     }
 
@@ -290,6 +312,7 @@ impl Outputs<'_> {
             | Item::Sitemap
             | Item::Robots
             | Item::TagIndex
+            | Item::Search
             | Item::CommentsThanks => 0,
             Item::HostRedirects => 0,
             Item::Tag(..) => 1,
@@ -471,6 +494,7 @@ impl Outputs<'_> {
             Item::Feed => generated("/feed.xml", "the RSS feed"),
             Item::Sitemap => generated("/sitemap.xml", "the sitemap"),
             Item::Robots => generated("/robots.txt", "the generated robots.txt"),
+            Item::Search => generated(crate::searchable::PAGE_PATH, "the search page"),
             Item::CommentsThanks => generated(
                 crate::comments::view::THANKS_PATH,
                 "the page that thanks readers for a comment",

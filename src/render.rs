@@ -147,6 +147,7 @@ impl Site {
             Item::TagIndex => self.render_tag_index(),
             Item::Tag(t, n) => self.render_tag(t, n),
             Item::NotFound => self.render_not_found(),
+            Item::Search => self.render_search(),
             Item::Alias(p, _) => self.render_alias(p),
             Item::Feed => Ok(self.feed()),
             Item::Sitemap => Ok(self.sitemap()),
@@ -364,6 +365,7 @@ impl Site {
             draft: p.draft,
             extra: &p.extra,
             toc: if p.toc { toc(headings) } else { Vec::new() },
+            search: crate::searchable::indexed(&self.config, p),
             comments: self.comments.view(&self.config, &self.strings, i, p),
         };
         self.templates.render(
@@ -622,7 +624,7 @@ impl Site {
 
     /// The head of a page piazza makes itself (tag lists, 404): the site's share image,
     /// no dates or author.
-    fn generic_head(
+    pub(crate) fn generic_head(
         &self,
         schema: Schema,
         title: &str,

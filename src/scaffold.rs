@@ -137,7 +137,7 @@ pub fn init(dir: &Path, language: &str) -> Result<(), Errors> {
 const STARTER_EN: &[(&str, &str)] = &[
     (
         "config.yaml",
-        "title: \"My Guides\"\nbase_url: \"https://example.org\" # the address the site is published at: change it\nlanguage: en\ndescription: \"Practical guides on marketing for small businesses.\"\nauthor: { name: \"Your Name\" }\nshare: [facebook, x, linkedin, whatsapp, email]\npaginate_by: 10\n",
+        "title: \"My Guides\"\nbase_url: \"https://example.org\" # the address the site is published at: change it\nlanguage: en\ndescription: \"Practical guides on marketing for small businesses.\"\nauthor: { name: \"Your Name\" }\nshare: [facebook, x, linkedin, whatsapp, email]\npaginate_by: 10\nsearch: true\n",
     ),
     (
         "content/_index.md",
@@ -168,7 +168,7 @@ const STARTER_EN: &[(&str, &str)] = &[
 const STARTER_IT: &[(&str, &str)] = &[
     (
         "config.yaml",
-        "title: \"Le mie guide\"\nbase_url: \"https://example.org\" # l’indirizzo a cui il sito è pubblicato: cambialo\nlanguage: it\ndescription: \"Guide pratiche di marketing per piccole imprese.\"\nauthor: { name: \"Il tuo nome\" }\nshare: [facebook, x, linkedin, whatsapp, email]\npaginate_by: 10\nguides_section: guide\ntheses_section: tesi\n",
+        "title: \"Le mie guide\"\nbase_url: \"https://example.org\" # l’indirizzo a cui il sito è pubblicato: cambialo\nlanguage: it\ndescription: \"Guide pratiche di marketing per piccole imprese.\"\nauthor: { name: \"Il tuo nome\" }\nshare: [facebook, x, linkedin, whatsapp, email]\npaginate_by: 10\nguides_section: guide\ntheses_section: tesi\nsearch: true\n",
     ),
     (
         "content/_index.md",

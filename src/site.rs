@@ -271,6 +271,7 @@ impl Site {
             images: &images,
             tags: config.tags,
             paginate_by: config.paginate_by,
+            search: config.search,
             comments: comments.any,
             host_redirects: config.deploy.host != crate::config::deploy::Host::Storage,
         };
@@ -488,6 +489,7 @@ impl Site {
             tags: self.config.tags,
             paginate_by: self.config.paginate_by,
             comments: self.comments.any,
+            search: self.config.search,
             host_redirects: self.config.deploy.host != crate::config::deploy::Host::Storage,
         }
     }

@@ -305,6 +305,143 @@ fn a_comment_sent_from_the_browser_appears_once_approved() {
     assert!(!html.contains("teresa.galli"), "the email is on the page");
 }
 
+/// Site search on the example site as `piazza serve` serves it: the index is built in
+/// the background after the first build, and the search page finds a guide by a word
+/// of its body (in another form: Italian stemming), thesis 3 first for "tesi 3", and
+/// narrows by tag and kind, all without a failed request or a console error.
+#[test]
+fn search_finds_guides_theses_and_tags() {
+    let Some(tools) = browser_tools() else {
+        return;
+    };
+    let site = TestSite::copy_of(&Path::new(env!("CARGO_MANIFEST_DIR")).join("site"));
+    // The word is in one guide's body only; the query is another form of it.
+    let word = "sgradevole";
+    let holders: Vec<PathBuf> = common::walk(&site.path("content"))
+        .into_iter()
+        .filter(|p| {
+            std::fs::read_to_string(p).is_ok_and(|t| t.to_lowercase().contains("sgradevol"))
+        })
+        .collect();
+    assert_eq!(
+        holders.len(),
+        1,
+        "{word} should be in one file: {holders:?}"
+    );
+    let mut serve = Serve::spawn(&site);
+    let addr = serve.addr;
+    serve
+        .process
+        .poll_until("the search index", Instant::now() + STARTUP, || {
+            http(addr, "GET", "/pagefind/pagefind-entry.json", None)
+                .is_ok_and(|(status, _)| status == 200)
+        });
+    let driver = Driver::start(&tools, site.tmp());
+    let browser = driver.session(&tools.chromium, &site.tmp().join("chromium-profile"));
+
+    browser.navigate(&format!("http://{addr}/search/"));
+    browser.clear("#search-q");
+    browser.type_into("#search-q", "sgradevoli");
+    let first = wait_for("the guide as the first result", || {
+        let titles = browser.texts(".search-result h2")?;
+        match titles.first() {
+            Some(t) if t == "Ascoltare e aiutare i clienti sui social" => Ok(titles),
+            _ => Err(format!("results {titles:?}")),
+        }
+    });
+    assert_eq!(first.len(), 1, "only one page has the word: {first:?}");
+    let kind = browser.texts(".search-result .search-kind").expect("kinds");
+    assert_eq!(kind, ["Guida"]);
+    let excerpt = browser
+        .text(".search-result .search-excerpt mark")
+        .expect("a highlighted word");
+    assert!(
+        excerpt.to_lowercase().starts_with(word),
+        "the excerpt should highlight {word}: {excerpt:?}"
+    );
+
+    browser.clear("#search-q");
+    browser.type_into("#search-q", "tesi 3");
+    wait_for("thesis 3 first", || {
+        let kinds = browser.texts(".search-result .search-kind")?;
+        let titles = browser.texts(".search-result h2")?;
+        match (kinds.first(), titles.first()) {
+            (Some(k), Some(t)) if k == "Tesi 3" && t == "Una voce umana vale più di un logo" => {
+                Ok(())
+            }
+            _ => Err(format!("kinds {kinds:?}, titles {titles:?}")),
+        }
+    });
+    browser.clear("#search-q");
+    browser.type_into("#search-q", "3");
+    wait_for("thesis 3 first for a bare number", || {
+        let kinds = browser.texts(".search-result .search-kind")?;
+        (kinds.first().map(String::as_str) == Some("Tesi 3"))
+            .then_some(())
+            .ok_or_else(|| format!("kinds {kinds:?}"))
+    });
+
+    // A tag alone lists its pages; with a kind, only those of that kind.
+    browser.clear("#search-q");
+    browser.click("#search-tag option[value='budget']");
+    wait_for("the pages tagged budget", || {
+        let mut titles = browser.texts(".search-result h2")?;
+        titles.sort();
+        (titles
+            == [
+                "Misura ciò che conta, non ciò che è facile",
+                "Quanto costa davvero fare bene i social",
+            ])
+        .then_some(())
+        .ok_or_else(|| format!("results {titles:?}"))
+    });
+    browser.click("#search-kind option[value='guide']");
+    wait_for("the guide tagged budget", || {
+        let titles = browser.texts(".search-result h2")?;
+        (titles == ["Quanto costa davvero fare bene i social"])
+            .then_some(())
+            .ok_or_else(|| format!("results {titles:?}"))
+    });
+    assert!(
+        browser
+            .current_url()
+            .ends_with("/search/?kind=guide&tag=budget"),
+        "the filters should be in the address: {}",
+        browser.current_url()
+    );
+    let errors: Vec<String> = browser
+        .logs()
+        .into_iter()
+        .filter(|entry| entry["level"] == json!("SEVERE") || entry["level"] == json!("WARNING"))
+        .map(|entry| entry["message"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(errors.is_empty(), "the search page logged {errors:#?}");
+
+    // After an edit the server's rebuild is followed by a new index, in the background.
+    let entry = || {
+        http(addr, "GET", "/pagefind/pagefind-entry.json", None)
+            .map(|(_, body)| body)
+            .unwrap_or_default()
+    };
+    let before = entry();
+    site.edit("content/guides/calendario-editoriale.md", |s| {
+        format!("{s}\nUna parola nuova: zanzibaresco.\n")
+    });
+    wait_for("a new index", || {
+        let now = entry();
+        (now != before && !now.is_empty())
+            .then_some(())
+            .ok_or_else(|| format!("the entry is still {now}"))
+    });
+    browser.navigate(&format!("http://{addr}/search/?q=zanzibaresco"));
+    wait_for("the edited guide found by its new word", || {
+        let titles = browser.texts(".search-result h2")?;
+        (titles == ["Un calendario editoriale su misura per una PMI"])
+            .then_some(())
+            .ok_or_else(|| format!("results {titles:?}"))
+    });
+}
+
 /// Polls `probe` every [`POLL`] until it returns `Ok`, for at most [`LIVE`]. An `Err`
 /// means "not yet" and says what the probe saw (a page that is reloading has no
 /// elements for a moment, so WebDriver errors are "not yet" too); the last one is
@@ -631,6 +768,13 @@ impl Browser<'_> {
             Some(&json!({ "text": text })),
         )
         .unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// Empties the text field matching `css`.
+    fn clear(&self, css: &str) {
+        let id = self.element(css).unwrap_or_else(|e| panic!("{css}: {e}"));
+        self.command("POST", &format!("/element/{id}/clear"), Some(&json!({})))
+            .unwrap_or_else(|e| panic!("clear {css}: {e}"));
     }
 
     /// Clicks the element matching `css`.

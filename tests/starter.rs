@@ -145,10 +145,11 @@ fn a_guides_section_that_is_no_folder_name_is_an_error() {
         ("theses", "theses_section"),
     ] {
         let t = init("en");
+        let line = t.read("config.yaml").lines().count() + 1;
         t.edit("config.yaml", |s| format!("{s}guides_section: {value}\n"));
         let run = t.build(&[]).code(1);
         assert!(
-            run.stderr.contains("config.yaml:8") && run.stderr.contains(says),
+            run.stderr.contains(&format!("config.yaml:{line}")) && run.stderr.contains(says),
             "guides_section: {value}\n{}",
             run.stderr
         );

@@ -252,6 +252,7 @@ pub(super) fn load_file(
             canonical,
             noindex: fm.noindex,
             toc: fm.toc,
+            search: fm.search.unwrap_or(true),
             comments: fm.comments,
         }),
         scan.theses.into(),

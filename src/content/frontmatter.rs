@@ -138,6 +138,9 @@ pub struct PageFrontMatter {
     /// Gives templates the page's headings as `page.toc`.
     #[serde(default)]
     pub toc: bool,
+    /// `false` keeps the page out of site search.
+    #[serde(default)]
+    pub search: Option<bool>,
     /// Comments under this page: overrides `comments.enabled` of config.yaml.
     #[serde(default)]
     pub comments: Option<bool>,

@@ -118,6 +118,8 @@ pub struct Page {
     pub noindex: bool,
     /// `toc: true`.
     pub toc: bool,
+    /// Kept by site search unless `search: false`.
+    pub search: bool,
     /// `comments:` as written (None: the site's default).
     pub comments: Option<bool>,
 }

@@ -76,6 +76,8 @@ pub struct SiteView {
     pub(super) theses_url: Option<String>,
     pub(super) tags_url: Option<String>,
     pub(super) favicon: Option<IconView>,
+    /// The search page, when site search is on.
+    pub(super) search_url: Option<String>,
     pub(super) data: BTreeMap<String, serde_yaml::Value>,
 }
 
@@ -144,6 +146,7 @@ impl SiteView {
                 }),
                 None => None,
             },
+            search_url: config.search.then(|| b.url(crate::searchable::PAGE_PATH)),
             data,
         })
     }
@@ -192,6 +195,8 @@ pub(super) struct PageView<'a> {
     pub(super) draft: bool,
     pub(super) extra: &'a serde_yaml::Value,
     pub(super) toc: Vec<TocEntry>,
+    /// Whether site search indexes the page (its template marks what to index).
+    pub(super) search: bool,
     /// Readers' comments and the form, when the page takes comments.
     pub(super) comments: Option<crate::comments::view::CommentsView>,
 }

@@ -413,6 +413,7 @@ fn fingerprint(
             hash(&mut h, &(v.width, v.height, site.images.settings().quality));
         }
         Item::NotFound => template(&mut h, "404.html"),
+        Item::Search => template(&mut h, crate::searchable::TEMPLATE),
         Item::CommentsThanks => template(&mut h, "comments-thanks.html"),
         Item::HostRedirects => {
             for page in &c.pages {
