@@ -120,10 +120,16 @@ impl Drop for Indexer {
 
 /// Builds an index of `pages` (output path, HTML) and returns its files; stops early
 /// when `cancel` is set.
+///
+/// Pagefind numbers pages in the order they are added, and those numbers are in every
+/// index file's bytes and name. Pages arrive in whatever order the rendering threads
+/// finish, so they are put in path order first: the same site gives the same index,
+/// and a deploy after an unchanged build uploads nothing.
 fn index_pages(
     pages: impl Iterator<Item = (String, String)>,
     cancel: &AtomicBool,
 ) -> Result<Bundle, String> {
+    let pages: BTreeMap<String, String> = pages.collect();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .map_err(|e| e.to_string())?;
@@ -441,5 +447,31 @@ impl Site {
                 },
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{index_pages, AtomicBool};
+
+    fn page(n: usize) -> (String, String) {
+        (
+            format!("guides/g{n}/index.html"),
+            format!(
+                "<html lang=\"it\"><head><title>Guida {n}</title></head><body>\
+                 <main data-pagefind-body><h1>Guida {n}</h1><p>parola{n} mercato</p></main>\
+                 </body></html>"
+            ),
+        )
+    }
+
+    #[test]
+    fn the_index_does_not_depend_on_the_order_pages_arrive_in() {
+        let forward: Vec<_> = (0..40).map(page).collect();
+        let backward: Vec<_> = forward.iter().rev().cloned().collect();
+        let a = index_pages(forward.into_iter(), &AtomicBool::new(false)).unwrap();
+        let b = index_pages(backward.into_iter(), &AtomicBool::new(false)).unwrap();
+        assert!(a.len() > 3, "{} files", a.len());
+        assert_eq!(a, b);
     }
 }

@@ -1308,3 +1308,47 @@ fn a_favicon_that_is_missing_or_not_an_icon_is_an_error_at_its_line() {
         assert!(!site.out().exists(), "nothing is written");
     }
 }
+
+/// Every output file of `site`, by path inside the output.
+fn output_bytes(site: &TestSite) -> std::collections::BTreeMap<String, Vec<u8>> {
+    common::walk(&site.out())
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(site.out())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            (rel, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn the_same_site_builds_to_the_same_bytes() {
+    // The example site has search and comment forms: the two outputs that once
+    // depended on the order threads finished in and on the clock.
+    let site = TestSite::copy_of(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/site")));
+    site.build_ok(&[]);
+    let first = output_bytes(&site);
+    assert!(
+        first.keys().any(|k| k.starts_with("pagefind/")),
+        "no search index"
+    );
+    std::fs::remove_dir_all(site.out()).unwrap();
+    // Past a second boundary, which a build-time stamp would show.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    site.build_ok(&[]);
+    let second = output_bytes(&site);
+    let differ: Vec<&String> = first
+        .keys()
+        .chain(second.keys())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .filter(|k| first.get(*k) != second.get(*k))
+        .collect();
+    assert!(
+        differ.is_empty(),
+        "these files differ between two builds: {differ:?}"
+    );
+}

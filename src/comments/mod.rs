@@ -67,7 +67,7 @@ pub struct Comments {
     pub any: bool,
     /// The key that signs the form's render time (the piazza provider only).
     pub key: Option<token::Key>,
-    /// The build's "now", the render time the form carries.
+    /// The build's "now": no form token carries a later time.
     pub now: i64,
 }
 
@@ -154,8 +154,20 @@ impl Comments {
         let mut h = crate::hash::hasher();
         enabled(config, p).hash(&mut h);
         self.by_page.get(i).hash(&mut h);
-        (self.now, self.key.as_ref().map(token::Key::id)).hash(&mut h);
+        (self.stamp(p), self.key.as_ref().map(token::Key::id)).hash(&mut h);
         h.finish()
+    }
+
+    /// The time page `p`'s form token carries: the page's own last date (`updated`,
+    /// else `date`), never later than the build. Not the build's clock: building an
+    /// unchanged site twice gives the same bytes, so a deploy after it uploads nothing
+    /// and watch mode does not rewrite every page with a form.
+    pub fn stamp(&self, p: &Page) -> i64 {
+        p.updated
+            .as_ref()
+            .or(p.date.as_ref())
+            .map_or(0, |d| d.sort_key())
+            .min(self.now)
     }
 }
 

@@ -7,9 +7,10 @@
 //! `PIAZZA_COMMENTS_KEY` (32 hex digits, for a site built in CI and received on a
 //! server), else the file `.piazza-comments-key` in the site, made on first use.
 //!
-//! A static page is rendered when the site is built, so the time is the build's: the
-//! check holds back bots that post as soon as a page is published, not a bot that
-//! fetched the page long before.
+//! The time is the page's own date (`updated`, else `date`), not the build's clock,
+//! so that building an unchanged site gives the same bytes: the check holds back bots
+//! that post the moment a newly dated page exists, and tokens made for another page or
+//! by another site, not a bot that fetched the page long before.
 
 use std::hash::Hasher;
 use std::io::Write as _;

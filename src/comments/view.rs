@@ -175,7 +175,7 @@ impl Comments {
                 action,
                 provider,
                 page: p.path.clone(),
-                token: self.key.as_ref().map(|k| k.sign(&p.path, self.now)),
+                token: self.key.as_ref().map(|k| k.sign(&p.path, self.stamp(p))),
                 honeypot: match provider {
                     CommentsProvider::Formspree => "_gotcha",
                     _ => "fax",
