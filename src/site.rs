@@ -261,7 +261,7 @@ impl Site {
             &content,
             &mut page_images,
             &mut section_images,
-            &mut warnings,
+            &mut errors,
         );
         let outputs = Outputs {
             content: &content,

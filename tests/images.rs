@@ -145,9 +145,9 @@ fn variants_exist_and_every_srcset_candidate_resolves() {
     // The first image of the page is not lazy; the others are.
     assert_eq!(attr(0, "loading"), None);
     assert_eq!(attr(1, "loading").as_deref(), Some("lazy"));
-    assert!(site.has_output("guides/album/banco.16w.webp"));
+    assert!(site.has_output("guides/album/banco.png.16w.webp"));
     assert!(
-        !site.has_output("images/grande.64w.webp"),
+        !site.has_output("images/grande.jpg.64w.webp"),
         "never upscaled past 48"
     );
 
@@ -170,7 +170,7 @@ fn variants_exist_and_every_srcset_candidate_resolves() {
     // Lists show the smallest variant.
     let list = site.html("guides/index.html");
     let thumbs = list.attrs(".card-image img", "src");
-    assert_eq!(thumbs, ["/images/grande.16w.webp"]);
+    assert_eq!(thumbs, ["/images/grande.jpg.16w.webp"]);
 }
 
 #[test]
@@ -205,7 +205,7 @@ fn exif_orientation_is_applied_and_exif_is_not_copied() {
     let srcset = doc.attr(".cover picture source", "srcset");
     assert_eq!(check_srcset(&site.out(), &srcset, (40, 64)), [16, 32, 40]);
     for w in [16, 32, 40] {
-        let bytes = std::fs::read(site.out().join(format!("images/grande.{w}w.webp"))).unwrap();
+        let bytes = std::fs::read(site.out().join(format!("images/grande.jpg.{w}w.webp"))).unwrap();
         let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
         assert!(
             !has(b"EXIF") && !has(b"Exif") && !has(b"XMP "),
@@ -215,7 +215,7 @@ fn exif_orientation_is_applied_and_exif_is_not_copied() {
 }
 
 #[test]
-fn a_corrupt_jpeg_is_a_warning_naming_the_file_and_the_page() {
+fn a_corrupt_jpeg_a_page_shows_is_an_error_at_its_line() {
     let site = site();
     site.write_bytes(
         "static/images/rotta.jpg",
@@ -224,20 +224,43 @@ fn a_corrupt_jpeg_is_a_warning_naming_the_file_and_the_page() {
     site.edit("content/guides/album/index.md", |s| {
         format!("{s}\n![Rotta](/images/rotta.jpg)\n")
     });
-    let run = site.build_ok(&[]);
+    let run = site.build(&[]).code(1);
+    assert!(
+        run.stderr.contains("content/guides/album/index.md:11:1"),
+        "{}",
+        run.stderr
+    );
     assert!(
         run.stderr.contains("/images/rotta.jpg cannot be read"),
         "{}",
         run.stderr
     );
     assert!(
-        run.stderr.contains("content/guides/album/index.md:11:1"),
+        run.stderr.contains("valid JPEG, PNG or WebP"),
         "{}",
         run.stderr
     );
-    // Published as it is, shown as a plain image, without variants.
-    assert!(site.has_output("images/rotta.jpg"));
-    assert!(!site.has_output("images/rotta.16w.webp"));
+    assert!(!site.out().exists(), "a failed build wrote output");
+}
+
+#[test]
+fn a_png_cut_short_after_its_header_is_an_error_naming_the_file() {
+    let site = site();
+    let whole = png(640, 480);
+    // Its header (and so its size) reads; its pixels do not. (A JPEG cut short still
+    // decodes, grey where the data ran out, as browsers show it.)
+    site.write_bytes("static/images/tagliata.png", &whole[..whole.len() / 2]);
+    site.edit("content/guides/album/index.md", |s| {
+        format!("{s}\n![Tagliata](/images/tagliata.png)\n")
+    });
+    let run = site.build(&[]).code(1);
+    assert!(
+        run.stderr.contains("static/images/tagliata.png"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("cannot be resized"), "{}", run.stderr);
+    assert!(!site.out().exists(), "a failed build wrote output");
 }
 
 #[test]

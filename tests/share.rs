@@ -91,56 +91,50 @@ fn gif(width: u16, height: u16) -> Vec<u8> {
     out
 }
 
-/// A JPEG header: SOI, a JFIF APP0 segment, a baseline SOF0 with the size, EOI.
+/// A flat colour, `width`x`height`, as RGB bytes.
+fn rgb(width: u32, height: u32) -> image::RgbImage {
+    image::RgbImage::from_pixel(width, height, image::Rgb([30, 90, 160]))
+}
+
+/// A real baseline JPEG: the build decodes every image a page shows.
 fn jpeg(width: u16, height: u16) -> Vec<u8> {
-    let mut out = vec![0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10];
-    out.extend(b"JFIF\0");
-    out.extend([1, 1, 0, 0, 1, 0, 1, 0, 0]);
-    out.extend([0xFF, 0xC0, 0x00, 0x11, 0x08]);
-    out.extend(height.to_be_bytes());
-    out.extend(width.to_be_bytes());
-    out.extend([3, 1, 0x22, 0, 2, 0x11, 1, 3, 0x11, 1]);
-    out.extend([0xFF, 0xD9]);
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
+        .encode_image(&rgb(width.into(), height.into()))
+        .unwrap();
     out
 }
 
-fn riff(chunk: &[u8; 4], payload: &[u8]) -> Vec<u8> {
-    let mut body = b"WEBP".to_vec();
-    body.extend(chunk);
-    body.extend((payload.len() as u32).to_le_bytes());
-    body.extend(payload);
-    if payload.len() % 2 == 1 {
-        body.push(0);
-    }
-    let mut out = b"RIFF".to_vec();
-    out.extend((body.len() as u32).to_le_bytes());
-    out.extend(body);
-    out
-}
-
-/// A lossy WebP header (VP8 key frame).
+/// A lossy WebP (a `VP8 ` chunk), from libwebp.
 fn webp_lossy(width: u16, height: u16) -> Vec<u8> {
-    let mut p = vec![0x50, 0x01, 0x00, 0x9D, 0x01, 0x2A];
-    p.extend(width.to_le_bytes());
-    p.extend(height.to_le_bytes());
-    p.extend([0; 10]);
-    riff(b"VP8 ", &p)
+    let img = rgb(width.into(), height.into());
+    webp::Encoder::from_rgb(img.as_raw(), width.into(), height.into())
+        .encode(75.0)
+        .to_vec()
 }
 
-/// A lossless WebP header (VP8L).
+/// A lossless WebP (a `VP8L` chunk).
 fn webp_lossless(width: u32, height: u32) -> Vec<u8> {
-    let mut p = vec![0x2F];
-    p.extend(((width - 1) | ((height - 1) << 14)).to_le_bytes());
-    p.extend([0; 8]);
-    riff(b"VP8L", &p)
+    let mut out = Vec::new();
+    image::codecs::webp::WebPEncoder::new_lossless(&mut out)
+        .encode(
+            rgb(width, height).as_raw(),
+            width,
+            height,
+            image::ExtendedColorType::Rgb8,
+        )
+        .unwrap();
+    out
 }
 
-/// An extended WebP header (VP8X with the canvas size).
+/// An extended WebP (`VP8X` with the canvas size): lossy with an alpha channel.
 fn webp_extended(width: u32, height: u32) -> Vec<u8> {
-    let mut p = vec![0, 0, 0, 0];
-    p.extend(&(width - 1).to_le_bytes()[..3]);
-    p.extend(&(height - 1).to_le_bytes()[..3]);
-    riff(b"VP8X", &p)
+    let img = image::RgbaImage::from_pixel(width, height, image::Rgba([30, 90, 160, 128]));
+    let out = webp::Encoder::from_rgba(img.as_raw(), width, height)
+        .encode(75.0)
+        .to_vec();
+    assert_eq!(&out[12..16], b"VP8X", "libwebp wrote no extended header");
+    out
 }
 
 /// One image of share-basic, as the tests write it and expect it in the head.

@@ -37,7 +37,11 @@ fn swaps(o: image::metadata::Orientation) -> bool {
     matches!(o, Rotate90 | Rotate270 | Rotate90FlipH | Rotate270FlipH)
 }
 
-/// The size of an image as shown, its EXIF orientation applied, once it decodes.
+/// The size of an image as shown, its EXIF orientation applied, from its header.
+///
+/// The pixels are not decoded here: that is the encoder's work, done once per variant
+/// and skipped when the cache has it, so a warm build reads only headers. A file whose
+/// header is fine and whose pixels are not fails the build when its variants are made.
 pub(super) fn oriented_size(source: &Source) -> Result<(u32, u32), String> {
     let bytes;
     let data: &[u8] = match source {
@@ -52,9 +56,6 @@ pub(super) fn oriented_size(source: &Source) -> Result<(u32, u32), String> {
     let o = d
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    // Decoded whole: a file whose header is fine but whose pixels are not gets no
-    // variants (and a warning where a page shows it) rather than failing the build.
-    DynamicImage::from_decoder(d).map_err(|e| e.to_string())?;
     Ok(if swaps(o) { (h, w) } else { (w, h) })
 }
 

@@ -1,11 +1,11 @@
 //! Responsive images: every JPEG, PNG and WebP file of the site (static/ and page
 //! bundles) wider than the smallest of `images.widths` gets lossy WebP variants at
 //! those widths (never wider than the file), published beside it as
-//! `NAME.WIDTHw.webp`; covers, list thumbnails and Markdown images then point
+//! `NAME.EXT.WIDTHw.webp`; covers, list thumbnails and Markdown images then point
 //! browsers at them with `srcset`, keeping the original as the fallback `src` and for
 //! share tags (not every platform reads WebP).
 //!
-//! Planning decodes each file (size, EXIF orientation, readable pixels), at load time, so each
+//! Planning reads each file's header (size, EXIF orientation) at load time, so each
 //! variant is an output like any other ([`crate::outputs::Item::Variant`]) with one
 //! owner. Encoding happens when the variant is written, in parallel with the rest of
 //! the build ([`encode`]), and is cached in the cache folder by the hash of the source
@@ -20,7 +20,7 @@ use rayon::prelude::*;
 
 use crate::config::{Config, ImagesConfig, CONFIG_FILE};
 use crate::content::Content;
-use crate::error::Error;
+use crate::error::{Error, Errors};
 use crate::files::{Source, StaticFile};
 use crate::social::ImageView;
 
@@ -158,27 +158,24 @@ fn scaled_height(width: u32, height: u32, w: u32) -> u32 {
     ((u64::from(height) * u64::from(w) + u64::from(width) / 2) / u64::from(width)).max(1) as u32
 }
 
-/// `images/a.jpg` at 480 -> `images/a.480w.webp`.
+/// `images/a.jpg` at 480 -> `images/a.jpg.480w.webp`: the original's extension stays
+/// in the name, so `cover.jpg` and `cover.png` side by side get variants of their own.
 pub fn variant_out(out: &str, width: u32) -> String {
-    let stem = match out.rfind('.') {
-        Some(dot) if !out[dot..].contains('/') => &out[..dot],
-        _ => out,
-    };
-    format!("{stem}.{width}w.webp")
+    format!("{out}.{width}w.webp")
 }
 
 impl Images {
     /// Gives covers and list images (`image:` of pages and sections, the site's
-    /// fallback) their `srcset`, and warns of every image a page shows that is not a
-    /// readable image, at the line that names it (the file is published as it is,
-    /// without variants).
+    /// fallback) their `srcset`. An image a page shows that is not a readable image is
+    /// an error at the line that names it: a reader would see a broken picture, and a
+    /// share preview none.
     pub fn attach(
         &self,
         config: &Config,
         content: &Content,
         page_images: &mut [Option<ImageView>],
         section_images: &mut [Option<ImageView>],
-        warnings: &mut Vec<Error>,
+        errors: &mut Errors,
     ) {
         let base = &config.base_url;
         let prefix = base.url("/");
@@ -194,7 +191,7 @@ impl Images {
                     if let Some(line) = line {
                         e = e.at_line(line);
                     }
-                    warnings.push(e);
+                    errors.push(e);
                 }
                 Some(&Planned::Ok { width, height, .. }) => {
                     // As shown: EXIF orientation applied.
@@ -238,10 +235,10 @@ impl Images {
                     None => format!("{}{}", &p.path[1..], url.trim_start_matches("./")),
                 };
                 if let Some(Planned::Broken(m)) = self.get(&rel) {
-                    warnings.push(
+                    errors.push(
                         Error::in_file(&p.shown, format!("the image {url} cannot be read: {m}"))
                             .at(l.at.line, l.at.column)
-                            .hint("replace the file with a valid JPEG, PNG or WebP image; it is published as it is, without smaller variants"),
+                            .hint("replace the file with a valid JPEG, PNG or WebP image, or remove the image from the page"),
                     );
                 }
             }
@@ -301,8 +298,9 @@ mod tests {
         assert_eq!(scaled_height(1000, 500, 480), 240);
         assert_eq!(
             variant_out("guides/x/foto.JPG", 480),
-            "guides/x/foto.480w.webp"
+            "guides/x/foto.JPG.480w.webp"
         );
         assert_eq!(variant_out("a.b/foto", 480), "a.b/foto.480w.webp");
+        assert_ne!(variant_out("cover.jpg", 480), variant_out("cover.png", 480));
     }
 }

@@ -42,7 +42,7 @@ impl Images {
         eager: bool,
     ) -> Option<Result<String, String>> {
         let (width, height) = match self.get(rel)? {
-            // Reported as a warning at load ([`Images::attach`]); shown as it is.
+            // An error at load ([`Images::attach`]) where a page shows it.
             Planned::Broken(_) => return None,
             Planned::Ok { width, height, .. } => (*width, *height),
         };
