@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{assert_located, TestSite};
+use common::{assert_located, TestSite, PNG_2X2};
 
 /// A small site: two guides (one a bundle with a photo), a page with an alias and
 /// tags, a static image; `body` is the text of the guide `content/guides/prova.md`,
@@ -24,12 +24,17 @@ fn site(body: &str) -> TestSite {
         "content/guides/bundle/index.md",
         "---\ntitle: \"Bundle\"\ndate: 2026-01-03\n---\n\nTesto.\n",
     );
-    s.write_bytes("content/guides/bundle/foto.jpg", b"jpeg");
+    // Real images: a page that shows an unreadable one does not build.
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new(&mut jpeg)
+        .encode_image(&image::RgbImage::new(4, 3))
+        .unwrap();
+    s.write_bytes("content/guides/bundle/foto.jpg", &jpeg);
     s.write(
         "content/about.md",
         "---\ntitle: \"Chi siamo\"\naliases: [/chi-siamo/]\n---\n\nTesto.\n",
     );
-    s.write_bytes("static/images/logo.png", b"png");
+    s.write_bytes("static/images/logo.png", PNG_2X2);
     s.write("static/docs/listino.pdf", "pdf");
     s.write(
         "content/guides/prova.md",
@@ -143,7 +148,12 @@ fn a_relative_image_in_a_bundle_builds() {
     );
     s.build_ok(&[]);
     let doc = s.html("guides/bundle/index.html");
-    assert_eq!(doc.attr("main img[alt=\"una foto\"]", "src"), "foto.jpg");
+    // Written with its size, as a site path to the bundle's file.
+    assert_eq!(
+        doc.attr("main img[alt=\"una foto\"]", "src"),
+        "/guides/bundle/foto.jpg"
+    );
+    assert_eq!(doc.attr("main img[alt=\"una foto\"]", "width"), "4");
     assert!(s.has_output("guides/bundle/foto.jpg"));
 }
 
